@@ -11,6 +11,7 @@
 //! This crate does no I/O and no async; it only describes and checks data.
 
 pub mod anomaly;
+pub mod band;
 pub mod cell;
 pub mod measurement;
 pub mod observation;

@@ -1,0 +1,3 @@
+//! RAT-agnostic signal blocks.
+
+pub mod resample;
