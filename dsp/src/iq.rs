@@ -29,7 +29,12 @@ pub struct UnsupportedDataType(pub String);
 
 impl DataType {
     /// All supported datatypes.
-    pub const ALL: [DataType; 4] = [DataType::Cf32Le, DataType::Ci16Le, DataType::Ci8, DataType::Cu8];
+    pub const ALL: [DataType; 4] = [
+        DataType::Cf32Le,
+        DataType::Ci16Le,
+        DataType::Ci8,
+        DataType::Cu8,
+    ];
 
     /// Bytes per complex sample.
     pub const fn bytes_per_sample(self) -> usize {
@@ -180,7 +185,8 @@ impl PowerStats {
                     matches!(i, i16::MIN | i16::MAX) || matches!(q, i16::MIN | i16::MAX)
                 }
                 DataType::Ci8 => {
-                    matches!(c[0] as i8, i8::MIN | i8::MAX) || matches!(c[1] as i8, i8::MIN | i8::MAX)
+                    matches!(c[0] as i8, i8::MIN | i8::MAX)
+                        || matches!(c[1] as i8, i8::MIN | i8::MAX)
                 }
                 DataType::Cu8 => matches!(c[0], 0 | 255) || matches!(c[1], 0 | 255),
             };
@@ -237,7 +243,10 @@ pub struct SampleStream {
 impl SampleStream {
     /// A stream of `datatype` samples.
     pub fn new(datatype: DataType) -> Self {
-        SampleStream { datatype, carry: Vec::with_capacity(datatype.bytes_per_sample()) }
+        SampleStream {
+            datatype,
+            carry: Vec::with_capacity(datatype.bytes_per_sample()),
+        }
     }
 
     /// The datatype.
@@ -276,11 +285,23 @@ mod tests {
 
     #[test]
     fn hand_computed_values() {
-        assert_eq!(DataType::Cu8.decode(&[255, 0]), vec![Complex32::new(1.0, -1.0)]);
-        assert_eq!(DataType::Ci8.decode(&[0x80, 0x40]), vec![Complex32::new(-1.0, 0.5)]);
-        assert_eq!(DataType::Ci16Le.decode(&[0x00, 0x40, 0x00, 0xc0]), vec![Complex32::new(0.5, -0.5)]);
+        assert_eq!(
+            DataType::Cu8.decode(&[255, 0]),
+            vec![Complex32::new(1.0, -1.0)]
+        );
+        assert_eq!(
+            DataType::Ci8.decode(&[0x80, 0x40]),
+            vec![Complex32::new(-1.0, 0.5)]
+        );
+        assert_eq!(
+            DataType::Ci16Le.decode(&[0x00, 0x40, 0x00, 0xc0]),
+            vec![Complex32::new(0.5, -0.5)]
+        );
         let b = [0.25f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat();
-        assert_eq!(DataType::Cf32Le.decode(&b), vec![Complex32::new(0.25, -2.0)]);
+        assert_eq!(
+            DataType::Cf32Le.decode(&b),
+            vec![Complex32::new(0.25, -2.0)]
+        );
     }
 
     #[test]
@@ -344,7 +365,11 @@ mod tests {
                 }
                 assert_eq!(out.len(), whole.len(), "{dt} block {block}");
                 for (a, b) in out.iter().zip(&whole) {
-                    assert!(a == b || (a.re.is_nan() && b.re.is_nan()) || (a.im.is_nan() && b.im.is_nan()));
+                    assert!(
+                        a == b
+                            || (a.re.is_nan() && b.re.is_nan())
+                            || (a.im.is_nan() && b.im.is_nan())
+                    );
                 }
                 assert_eq!(st.pending_bytes(), bytes.len() % dt.bytes_per_sample());
             }

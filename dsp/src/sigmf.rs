@@ -115,32 +115,57 @@ struct RawMeta {
     annotations: Vec<Map<String, Value>>,
 }
 
-fn take_str(m: &mut Map<String, Value>, k: &str, field: &'static str) -> Result<Option<String>, SigmfError> {
+fn take_str(
+    m: &mut Map<String, Value>,
+    k: &str,
+    field: &'static str,
+) -> Result<Option<String>, SigmfError> {
     match m.remove(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(SigmfError::Invalid { field, reason: "must be a string".into() }),
+        Some(_) => Err(SigmfError::Invalid {
+            field,
+            reason: "must be a string".into(),
+        }),
     }
 }
 
-fn take_f64(m: &mut Map<String, Value>, k: &str, field: &'static str) -> Result<Option<f64>, SigmfError> {
+fn take_f64(
+    m: &mut Map<String, Value>,
+    k: &str,
+    field: &'static str,
+) -> Result<Option<f64>, SigmfError> {
     match m.remove(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
             Some(x) if x.is_finite() => Ok(Some(x)),
-            _ => Err(SigmfError::Invalid { field, reason: "must be a finite number".into() }),
+            _ => Err(SigmfError::Invalid {
+                field,
+                reason: "must be a finite number".into(),
+            }),
         },
-        Some(_) => Err(SigmfError::Invalid { field, reason: "must be a number".into() }),
+        Some(_) => Err(SigmfError::Invalid {
+            field,
+            reason: "must be a number".into(),
+        }),
     }
 }
 
-fn take_u64(m: &mut Map<String, Value>, k: &str, field: &'static str) -> Result<Option<u64>, SigmfError> {
+fn take_u64(
+    m: &mut Map<String, Value>,
+    k: &str,
+    field: &'static str,
+) -> Result<Option<u64>, SigmfError> {
     match m.remove(k) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            n.as_u64().map(Some).ok_or(SigmfError::Invalid { field, reason: "must be a non-negative integer".into() })
-        }
-        Some(_) => Err(SigmfError::Invalid { field, reason: "must be an integer".into() }),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(SigmfError::Invalid {
+            field,
+            reason: "must be a non-negative integer".into(),
+        }),
+        Some(_) => Err(SigmfError::Invalid {
+            field,
+            reason: "must be an integer".into(),
+        }),
     }
 }
 
@@ -168,7 +193,11 @@ impl SigmfMeta {
                 geolocation: None,
                 extra: Map::new(),
             },
-            captures: vec![Capture { sample_start: 0, frequency, ..Capture::default() }],
+            captures: vec![Capture {
+                sample_start: 0,
+                frequency,
+                ..Capture::default()
+            }],
             annotations: Vec::new(),
         }
     }
@@ -177,35 +206,58 @@ impl SigmfMeta {
     pub fn parse(json: &str) -> Result<Self, SigmfError> {
         let raw: RawMeta = serde_json::from_str(json)?;
         let mut g = raw.global;
-        let datatype_s = take_str(&mut g, "core:datatype", "global.core:datatype")?
-            .ok_or(SigmfError::Invalid { field: "global.core:datatype", reason: "required".into() })?;
+        let datatype_s = take_str(&mut g, "core:datatype", "global.core:datatype")?.ok_or(
+            SigmfError::Invalid {
+                field: "global.core:datatype",
+                reason: "required".into(),
+            },
+        )?;
         let datatype: DataType = datatype_s.parse()?;
         let sample_rate = take_f64(&mut g, "core:sample_rate", "global.core:sample_rate")?;
         if let Some(r) = sample_rate {
             if r <= 0.0 {
-                return Err(SigmfError::Invalid { field: "global.core:sample_rate", reason: format!("{r} is not positive") });
+                return Err(SigmfError::Invalid {
+                    field: "global.core:sample_rate",
+                    reason: format!("{r} is not positive"),
+                });
             }
         }
         let version = take_str(&mut g, "core:version", "global.core:version")?.unwrap_or_default();
-        let sha512 = take_str(&mut g, "core:sha512", "global.core:sha512")?.map(|s| s.to_ascii_lowercase());
+        let sha512 =
+            take_str(&mut g, "core:sha512", "global.core:sha512")?.map(|s| s.to_ascii_lowercase());
         if let Some(h) = &sha512 {
             if h.len() != 128 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return Err(SigmfError::Invalid { field: "global.core:sha512", reason: "must be 128 hex digits".into() });
+                return Err(SigmfError::Invalid {
+                    field: "global.core:sha512",
+                    reason: "must be 128 hex digits".into(),
+                });
             }
         }
         let num_channels = take_u64(&mut g, "core:num_channels", "global.core:num_channels")?;
         if num_channels.is_some_and(|n| n != 1) {
-            return Err(SigmfError::Invalid { field: "global.core:num_channels", reason: "only single-channel recordings are read".into() });
+            return Err(SigmfError::Invalid {
+                field: "global.core:num_channels",
+                reason: "only single-channel recordings are read".into(),
+            });
         }
         let geolocation = match g.remove("core:geolocation") {
             None | Some(Value::Null) => None,
             Some(v) => {
-                let c = v.get("coordinates").and_then(Value::as_array).cloned().unwrap_or_default();
+                let c = v
+                    .get("coordinates")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 let n: Vec<f64> = c.iter().filter_map(Value::as_f64).collect();
                 match n.as_slice() {
                     [lon, lat] => Some((*lon, *lat, None)),
                     [lon, lat, alt, ..] => Some((*lon, *lat, Some(*alt))),
-                    _ => return Err(SigmfError::Invalid { field: "global.core:geolocation", reason: "needs a GeoJSON point".into() }),
+                    _ => {
+                        return Err(SigmfError::Invalid {
+                            field: "global.core:geolocation",
+                            reason: "needs a GeoJSON point".into(),
+                        })
+                    }
                 }
             }
         };
@@ -226,7 +278,8 @@ impl SigmfMeta {
         let mut captures = Vec::with_capacity(raw.captures.len());
         for mut c in raw.captures {
             captures.push(Capture {
-                sample_start: take_u64(&mut c, "core:sample_start", "captures.core:sample_start")?.unwrap_or(0),
+                sample_start: take_u64(&mut c, "core:sample_start", "captures.core:sample_start")?
+                    .unwrap_or(0),
                 frequency: take_f64(&mut c, "core:frequency", "captures.core:frequency")?,
                 datetime: take_str(&mut c, "core:datetime", "captures.core:datetime")?,
                 global_index: take_u64(&mut c, "core:global_index", "captures.core:global_index")?,
@@ -234,23 +287,50 @@ impl SigmfMeta {
                 extra: c,
             });
         }
-        if captures.windows(2).any(|w| w[0].sample_start >= w[1].sample_start) {
-            return Err(SigmfError::Invalid { field: "captures", reason: "sample_start must increase".into() });
+        if captures
+            .windows(2)
+            .any(|w| w[0].sample_start >= w[1].sample_start)
+        {
+            return Err(SigmfError::Invalid {
+                field: "captures",
+                reason: "sample_start must increase".into(),
+            });
         }
         let mut annotations = Vec::with_capacity(raw.annotations.len());
         for mut a in raw.annotations {
             annotations.push(Annotation {
-                sample_start: take_u64(&mut a, "core:sample_start", "annotations.core:sample_start")?.unwrap_or(0),
-                sample_count: take_u64(&mut a, "core:sample_count", "annotations.core:sample_count")?,
-                freq_lower_edge: take_f64(&mut a, "core:freq_lower_edge", "annotations.core:freq_lower_edge")?,
-                freq_upper_edge: take_f64(&mut a, "core:freq_upper_edge", "annotations.core:freq_upper_edge")?,
+                sample_start: take_u64(
+                    &mut a,
+                    "core:sample_start",
+                    "annotations.core:sample_start",
+                )?
+                .unwrap_or(0),
+                sample_count: take_u64(
+                    &mut a,
+                    "core:sample_count",
+                    "annotations.core:sample_count",
+                )?,
+                freq_lower_edge: take_f64(
+                    &mut a,
+                    "core:freq_lower_edge",
+                    "annotations.core:freq_lower_edge",
+                )?,
+                freq_upper_edge: take_f64(
+                    &mut a,
+                    "core:freq_upper_edge",
+                    "annotations.core:freq_upper_edge",
+                )?,
                 label: take_str(&mut a, "core:label", "annotations.core:label")?,
                 comment: take_str(&mut a, "core:comment", "annotations.core:comment")?,
                 generator: take_str(&mut a, "core:generator", "annotations.core:generator")?,
                 extra: a,
             });
         }
-        Ok(SigmfMeta { global, captures, annotations })
+        Ok(SigmfMeta {
+            global,
+            captures,
+            annotations,
+        })
     }
 
     /// The metadata as pretty-printed JSON.
@@ -272,7 +352,10 @@ impl SigmfMeta {
             if let Some(a) = alt {
                 c.push(a.into());
             }
-            gm.insert("core:geolocation".into(), serde_json::json!({"type": "Point", "coordinates": c}));
+            gm.insert(
+                "core:geolocation".into(),
+                serde_json::json!({"type": "Point", "coordinates": c}),
+            );
         }
         gm.extend(g.extra.clone());
         let captures = self
@@ -305,7 +388,11 @@ impl SigmfMeta {
                 m
             })
             .collect();
-        let raw = RawMeta { global: gm, captures, annotations };
+        let raw = RawMeta {
+            global: gm,
+            captures,
+            annotations,
+        };
         let mut s = serde_json::to_string_pretty(&raw).unwrap_or_default();
         s.push('\n');
         s
@@ -328,7 +415,8 @@ impl SigmfMeta {
 
     /// Number of whole samples in a data file of `len` bytes.
     pub fn samples_in(&self, len: u64) -> u64 {
-        len.saturating_sub(self.header_bytes_total()) / self.global.datatype.bytes_per_sample() as u64
+        len.saturating_sub(self.header_bytes_total())
+            / self.global.datatype.bytes_per_sample() as u64
     }
 
     /// Duration in seconds of `samples` samples, when the rate is known.

@@ -128,12 +128,18 @@ mod tests {
         assert_eq!(lte_freq_to_earfcn(796e6), Some(6200));
         assert_eq!(lte_freq_to_earfcn(1842.5e6), Some(1575));
         assert_eq!(lte_freq_to_earfcn(2360e6), Some(38650 + 600));
-        assert_eq!(lte_freq_to_earfcns(1850e6), vec![(3, 1650), (9, 3851), (35, 36350)]);
+        assert_eq!(
+            lte_freq_to_earfcns(1850e6),
+            vec![(3, 1650), (9, 3851), (35, 36350)]
+        );
         assert_eq!(lte_freq_to_earfcn(1815.05e6), None);
         assert_eq!(lte_freq_to_earfcn(f64::NAN), None);
         for e in [0, 1300, 6300, 38000, 66500] {
             let (_, f) = lte_earfcn_to_freq(e).unwrap();
-            assert!(lte_freq_to_earfcns(f as f64).iter().any(|&(_, x)| x == e), "{e}");
+            assert!(
+                lte_freq_to_earfcns(f as f64).iter().any(|&(_, x)| x == e),
+                "{e}"
+            );
         }
     }
 
@@ -148,7 +154,10 @@ mod tests {
         assert_eq!(gsm_freq_to_arfcn(934.8e6, false), Some(1023));
         assert_eq!(gsm_freq_to_arfcn(935.1e6, false), None);
         for a in (0..=1023u16).filter(|a| gsm_arfcn_to_freq(*a, false).is_some()) {
-            assert_eq!(gsm_freq_to_arfcn(gsm_arfcn_to_freq(a, false).unwrap() as f64, false), Some(a));
+            assert_eq!(
+                gsm_freq_to_arfcn(gsm_arfcn_to_freq(a, false).unwrap() as f64, false),
+                Some(a)
+            );
         }
     }
 }

@@ -13,6 +13,7 @@
 pub mod anomaly;
 pub mod band;
 pub mod cell;
+pub mod gsm;
 pub mod measurement;
 pub mod observation;
 pub mod position;
@@ -24,7 +25,6 @@ pub mod system_info;
 pub mod time;
 pub mod topic;
 pub mod validate;
-pub mod gsm;
 
 pub use anomaly::{Anomaly, Severity};
 pub use cell::{CellId, Rat};
@@ -48,3 +48,4 @@ pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 fn default_schema() -> u32 {
     SCHEMA_VERSION
 }
+pub mod known_cell;

@@ -45,7 +45,13 @@ pub struct Observation {
 
 impl Observation {
     /// A new observation with empty measurements, no system information and no anomalies.
-    pub fn new(sensor_id: impl Into<String>, seq: u64, time: Timestamp, rat: Rat, cell: CellId) -> Self {
+    pub fn new(
+        sensor_id: impl Into<String>,
+        seq: u64,
+        time: Timestamp,
+        rat: Rat,
+        cell: CellId,
+    ) -> Self {
         Observation {
             schema: crate::SCHEMA_VERSION,
             sensor_id: sensor_id.into(),

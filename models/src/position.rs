@@ -36,6 +36,12 @@ pub struct Position {
 impl Position {
     /// A static position without altitude.
     pub const fn new(lat: f64, lon: f64) -> Self {
-        Position { lat, lon, alt_m: None, source: Some(PositionSource::Static), accuracy_m: None }
+        Position {
+            lat,
+            lon,
+            alt_m: None,
+            source: Some(PositionSource::Static),
+            accuracy_m: None,
+        }
     }
 }

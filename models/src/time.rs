@@ -131,12 +131,23 @@ impl FromStr for Timestamp {
             }
             Ok(part.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0')))
         };
-        if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        if b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't' | b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return Err(TimestampError("layout is YYYY-MM-DDTHH:MM:SS"));
         }
         let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60 {
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || sec > 60
+        {
             return Err(TimestampError("field out of range"));
         }
         let mut i = 19;
@@ -226,7 +237,14 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-21 23:40:00", "2026-11-21T23:40:00.Z", "２０２６-11-21T23:40:00Z"] {
+        for s in [
+            "",
+            "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-11-21 23:40:00",
+            "2026-11-21T23:40:00.Z",
+            "２０２６-11-21T23:40:00Z",
+        ] {
             assert!(s.parse::<Timestamp>().is_err(), "{s}");
         }
         assert!("2024-02-29T00:00:00Z".parse::<Timestamp>().is_ok());

@@ -89,7 +89,11 @@ pub enum Topic {
 
 impl Topic {
     /// A sensor topic; `region` and `sensor_id` are validated.
-    pub fn sensor(kind: TopicKind, region: &str, sensor_id: &str) -> Result<Topic, ValidationError> {
+    pub fn sensor(
+        kind: TopicKind,
+        region: &str,
+        sensor_id: &str,
+    ) -> Result<Topic, ValidationError> {
         check_id("region", region)?;
         check_id("sensor_id", sensor_id)?;
         let (region, sensor_id) = (region.to_string(), sensor_id.to_string());
@@ -104,7 +108,9 @@ impl Topic {
     /// The alerts topic of `region`.
     pub fn alerts(region: &str) -> Result<Topic, ValidationError> {
         check_id("region", region)?;
-        Ok(Topic::Alerts { region: region.to_string() })
+        Ok(Topic::Alerts {
+            region: region.to_string(),
+        })
     }
 
     /// What the topic carries.
@@ -151,7 +157,12 @@ impl Topic {
                     "observations" => TopicKind::Observations,
                     "status" => TopicKind::Status,
                     "spectrum" => TopicKind::Spectrum,
-                    _ => return Err(ValidationError::new("topic", format!("unknown leaf {leaf:?}"))),
+                    _ => {
+                        return Err(ValidationError::new(
+                            "topic",
+                            format!("unknown leaf {leaf:?}"),
+                        ))
+                    }
                 };
                 Topic::sensor(kind, region, sensor_id)
             }
@@ -161,7 +172,11 @@ impl Topic {
 
     /// Subscription filter for one kind of sensor topic in `region` (`None` = every region, `+`).
     pub fn sensor_filter(kind: TopicKind, region: Option<&str>) -> String {
-        format!("{PREFIX}/{}/sensors/+/{}", region.unwrap_or("+"), kind.leaf())
+        format!(
+            "{PREFIX}/{}/sensors/+/{}",
+            region.unwrap_or("+"),
+            kind.leaf()
+        )
     }
 
     /// Subscription filter for alerts in `region` (`None` = every region).
@@ -182,7 +197,11 @@ impl fmt::Display for Topic {
             Topic::Observations { region, sensor_id }
             | Topic::Status { region, sensor_id }
             | Topic::Spectrum { region, sensor_id } => {
-                write!(f, "{PREFIX}/{region}/sensors/{sensor_id}/{}", self.kind().leaf())
+                write!(
+                    f,
+                    "{PREFIX}/{region}/sensors/{sensor_id}/{}",
+                    self.kind().leaf()
+                )
             }
         }
     }
@@ -195,13 +214,24 @@ mod tests {
     #[test]
     fn builds_the_wire_names() {
         let t = Topic::sensor(TopicKind::Observations, "default", "lamp-0042").unwrap();
-        assert_eq!(t.to_string(), "towerwatch/v1/default/sensors/lamp-0042/observations");
-        assert_eq!(Topic::alerts("berlin").unwrap().to_string(), "towerwatch/v1/berlin/alerts");
         assert_eq!(
-            Topic::sensor(TopicKind::Status, "default", "a").unwrap().to_string(),
+            t.to_string(),
+            "towerwatch/v1/default/sensors/lamp-0042/observations"
+        );
+        assert_eq!(
+            Topic::alerts("berlin").unwrap().to_string(),
+            "towerwatch/v1/berlin/alerts"
+        );
+        assert_eq!(
+            Topic::sensor(TopicKind::Status, "default", "a")
+                .unwrap()
+                .to_string(),
             "towerwatch/v1/default/sensors/a/status"
         );
-        assert_eq!(Topic::sensor_filter(TopicKind::Spectrum, None), "towerwatch/v1/+/sensors/+/spectrum");
+        assert_eq!(
+            Topic::sensor_filter(TopicKind::Spectrum, None),
+            "towerwatch/v1/+/sensors/+/spectrum"
+        );
         assert_eq!(
             Topic::shared(&Topic::sensor_filter(TopicKind::Observations, Some("x"))),
             "$share/collectors/towerwatch/v1/x/sensors/+/observations"
@@ -212,7 +242,11 @@ mod tests {
 
     #[test]
     fn parse_round_trips() {
-        for kind in [TopicKind::Observations, TopicKind::Status, TopicKind::Spectrum] {
+        for kind in [
+            TopicKind::Observations,
+            TopicKind::Status,
+            TopicKind::Spectrum,
+        ] {
             let t = Topic::sensor(kind, "r-1", "s_2").unwrap();
             assert_eq!(Topic::parse(&t.to_string()).unwrap(), t);
         }

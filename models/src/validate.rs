@@ -5,7 +5,9 @@
 //! lies in its range; strings and lists are bounded so one payload cannot
 //! grow a collector's memory without bound.
 
-use crate::{CellId, Measurement, Observation, Position, Rat, SensorStatus, Spectrum, Suspect, SystemInfo};
+use crate::{
+    CellId, Measurement, Observation, Position, Rat, SensorStatus, Spectrum, Suspect, SystemInfo,
+};
 use serde::de::DeserializeOwned;
 
 /// Why a payload or identifier was refused.
@@ -21,7 +23,10 @@ pub struct ValidationError {
 impl ValidationError {
     /// A new error.
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ValidationError { field: field.into(), reason: reason.into() }
+        ValidationError {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// A short, stable, low-cardinality reason label for metrics (the field name).
@@ -50,22 +55,37 @@ pub fn check_id(field: &str, s: &str) -> Result<(), ValidationError> {
     let ok = !b.is_empty()
         && b.len() <= 63
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-');
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-');
     if ok {
         Ok(())
     } else {
-        Err(ValidationError::new(field, "must match [a-z0-9][a-z0-9_-]{0,62}"))
+        Err(ValidationError::new(
+            field,
+            "must match [a-z0-9][a-z0-9_-]{0,62}",
+        ))
     }
 }
 
 /// Parses a JSON payload of at most [`crate::MAX_PAYLOAD_BYTES`] and checks its `schema`.
 pub fn parse_payload<T: DeserializeOwned + HasSchema>(bytes: &[u8]) -> Result<T, ValidationError> {
     if bytes.len() > crate::MAX_PAYLOAD_BYTES {
-        return Err(ValidationError::new("payload", format!("{} bytes, limit {}", bytes.len(), crate::MAX_PAYLOAD_BYTES)));
+        return Err(ValidationError::new(
+            "payload",
+            format!("{} bytes, limit {}", bytes.len(), crate::MAX_PAYLOAD_BYTES),
+        ));
     }
-    let v: T = serde_json::from_slice(bytes).map_err(|e| ValidationError::new("json", e.to_string()))?;
+    let v: T =
+        serde_json::from_slice(bytes).map_err(|e| ValidationError::new("json", e.to_string()))?;
     if v.schema() != crate::SCHEMA_VERSION {
-        return Err(ValidationError::new("schema", format!("unsupported schema {} (this build reads {})", v.schema(), crate::SCHEMA_VERSION)));
+        return Err(ValidationError::new(
+            "schema",
+            format!(
+                "unsupported schema {} (this build reads {})",
+                v.schema(),
+                crate::SCHEMA_VERSION
+            ),
+        ));
     }
     Ok(v)
 }
@@ -83,14 +103,19 @@ has_schema!(Observation, SensorStatus, Spectrum, Suspect);
 
 fn finite_in(field: &str, v: Option<f64>, lo: f64, hi: f64) -> Result<(), ValidationError> {
     match v {
-        Some(x) if !(x.is_finite() && x >= lo && x <= hi) => {
-            Err(ValidationError::new(field, format!("{x} outside {lo}…{hi}")))
-        }
+        Some(x) if !(x.is_finite() && x >= lo && x <= hi) => Err(ValidationError::new(
+            field,
+            format!("{x} outside {lo}…{hi}"),
+        )),
         _ => Ok(()),
     }
 }
 
-fn max_in<T: PartialOrd + Copy + std::fmt::Display>(field: &str, v: Option<T>, hi: T) -> Result<(), ValidationError> {
+fn max_in<T: PartialOrd + Copy + std::fmt::Display>(
+    field: &str,
+    v: Option<T>,
+    hi: T,
+) -> Result<(), ValidationError> {
     match v {
         Some(x) if x > hi => Err(ValidationError::new(field, format!("{x} above {hi}"))),
         _ => Ok(()),
@@ -99,7 +124,10 @@ fn max_in<T: PartialOrd + Copy + std::fmt::Display>(field: &str, v: Option<T>, h
 
 fn text(field: &str, s: &str) -> Result<(), ValidationError> {
     if s.len() > MAX_TEXT {
-        Err(ValidationError::new(field, format!("longer than {MAX_TEXT} bytes")))
+        Err(ValidationError::new(
+            field,
+            format!("longer than {MAX_TEXT} bytes"),
+        ))
     } else {
         Ok(())
     }
@@ -107,9 +135,9 @@ fn text(field: &str, s: &str) -> Result<(), ValidationError> {
 
 fn digits(field: &str, s: &Option<String>, lens: &[usize]) -> Result<(), ValidationError> {
     match s {
-        Some(s) if !(lens.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit())) => {
-            Err(ValidationError::new(field, format!("must be {lens:?} decimal digits")))
-        }
+        Some(s) if !(lens.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_digit())) => Err(
+            ValidationError::new(field, format!("must be {lens:?} decimal digits")),
+        ),
         _ => Ok(()),
     }
 }
@@ -148,16 +176,28 @@ pub fn check_cell(rat: Rat, c: &CellId) -> Result<(), ValidationError> {
         }
     }
     if rat != Rat::Gsm && (c.arfcn.is_some() || c.bsic.is_some() || c.lac.is_some()) {
-        return Err(ValidationError::new("cell", format!("GSM fields in a {rat} cell")));
+        return Err(ValidationError::new(
+            "cell",
+            format!("GSM fields in a {rat} cell"),
+        ));
     }
     if rat != Rat::Lte && c.earfcn.is_some() {
-        return Err(ValidationError::new("cell.earfcn", format!("in a {rat} cell")));
+        return Err(ValidationError::new(
+            "cell.earfcn",
+            format!("in a {rat} cell"),
+        ));
     }
     if rat != Rat::Nr && (c.nr_arfcn.is_some() || c.gscn.is_some() || c.ssb_index.is_some()) {
-        return Err(ValidationError::new("cell", format!("NR fields in a {rat} cell")));
+        return Err(ValidationError::new(
+            "cell",
+            format!("NR fields in a {rat} cell"),
+        ));
     }
     if c.channel(rat).is_none() && c.phy_id(rat).is_none() {
-        return Err(ValidationError::new("cell", "neither a channel nor a physical identity"));
+        return Err(ValidationError::new(
+            "cell",
+            "neither a channel nor a physical identity",
+        ));
     }
     Ok(())
 }
@@ -172,14 +212,25 @@ fn check_measurement(m: &Measurement) -> Result<(), ValidationError> {
         finite_in(f, v, -250.0, 60.0)?;
     }
     finite_in("measurement.power_dbfs", m.power_dbfs, -300.0, 60.0)?;
-    for (f, v) in [("measurement.rsrq_db", m.rsrq_db), ("measurement.ss_rsrq_db", m.ss_rsrq_db)] {
+    for (f, v) in [
+        ("measurement.rsrq_db", m.rsrq_db),
+        ("measurement.ss_rsrq_db", m.ss_rsrq_db),
+    ] {
         finite_in(f, v, -60.0, 20.0)?;
     }
-    for (f, v) in [("measurement.sinr_db", m.sinr_db), ("measurement.ss_sinr_db", m.ss_sinr_db)] {
+    for (f, v) in [
+        ("measurement.sinr_db", m.sinr_db),
+        ("measurement.ss_sinr_db", m.ss_sinr_db),
+    ] {
         finite_in(f, v, -60.0, 100.0)?;
     }
     finite_in("measurement.cfo_hz", m.cfo_hz, -1e6, 1e6)?;
-    finite_in("measurement.frame_arrival_uncertainty_ns", m.frame_arrival_uncertainty_ns, 0.0, 1e12)
+    finite_in(
+        "measurement.frame_arrival_uncertainty_ns",
+        m.frame_arrival_uncertainty_ns,
+        0.0,
+        1e12,
+    )
 }
 
 fn check_system_info(si: &SystemInfo) -> Result<(), ValidationError> {
@@ -189,7 +240,10 @@ fn check_system_info(si: &SystemInfo) -> Result<(), ValidationError> {
         }
         for p in &sib1.plmns {
             if !(5..=6).contains(&p.len()) || !p.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(ValidationError::new("system_info.sib1.plmns", "entries are 5 or 6 digits"));
+                return Err(ValidationError::new(
+                    "system_info.sib1.plmns",
+                    "entries are 5 or 6 digits",
+                ));
             }
         }
     }
@@ -204,13 +258,24 @@ fn check_system_info(si: &SystemInfo) -> Result<(), ValidationError> {
         return Err(ValidationError::new("system_info", "list too long"));
     }
     if let Some(raw) = &si.raw {
-        let all = raw.mib.iter().chain(&raw.sib1).chain(&raw.si).chain(&raw.bcch);
+        let all = raw
+            .mib
+            .iter()
+            .chain(&raw.sib1)
+            .chain(&raw.si)
+            .chain(&raw.bcch);
         if raw.si.len() > MAX_RAW_PDUS || raw.bcch.len() > MAX_RAW_PDUS {
             return Err(ValidationError::new("system_info.raw", "too many PDUs"));
         }
         for h in all {
-            if h.len() > MAX_RAW_HEX || h.len() % 2 != 0 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return Err(ValidationError::new("system_info.raw", "PDUs are even-length hex strings"));
+            if h.len() > MAX_RAW_HEX
+                || h.len() % 2 != 0
+                || !h.bytes().all(|c| c.is_ascii_hexdigit())
+            {
+                return Err(ValidationError::new(
+                    "system_info.raw",
+                    "PDUs are even-length hex strings",
+                ));
             }
         }
     }
@@ -231,7 +296,10 @@ impl Observation {
             check_system_info(si)?;
         }
         if self.anomalies.len() > MAX_ANOMALIES {
-            return Err(ValidationError::new("anomalies", format!("more than {MAX_ANOMALIES}")));
+            return Err(ValidationError::new(
+                "anomalies",
+                format!("more than {MAX_ANOMALIES}"),
+            ));
         }
         for a in &self.anomalies {
             text("anomalies.kind", &a.kind)?;
@@ -251,9 +319,18 @@ impl SensorStatus {
         if let Some(p) = &self.position {
             check_position("position", p)?;
         }
-        finite_in("frequency_error_ppm", self.frequency_error_ppm, -1000.0, 1000.0)?;
+        finite_in(
+            "frequency_error_ppm",
+            self.frequency_error_ppm,
+            -1000.0,
+            1000.0,
+        )?;
         finite_in("uptime_s", self.uptime_s, 0.0, 1e10)?;
-        for (f, s) in [("version", &self.version), ("radio", &self.radio), ("detail", &self.detail)] {
+        for (f, s) in [
+            ("version", &self.version),
+            ("radio", &self.radio),
+            ("detail", &self.detail),
+        ] {
             if let Some(s) = s {
                 text(f, s)?;
             }
@@ -303,7 +380,18 @@ mod tests {
         for ok in ["a", "lamp-0042", "0_x", &"a".repeat(63)] {
             assert!(check_id("sensor_id", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-a", "_a", "A", "lamp 1", "lamp/1", "lämp", "+", "#", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-a",
+            "_a",
+            "A",
+            "lamp 1",
+            "lamp/1",
+            "lämp",
+            "+",
+            "#",
+            &"a".repeat(64),
+        ] {
             assert!(check_id("sensor_id", bad).is_err(), "{bad}");
         }
     }

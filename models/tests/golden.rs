@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use towerwatch_models::{Observation, Rat, SensorState, SensorStatus, Spectrum, Suspect};
 
 fn golden(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -23,7 +25,10 @@ fn round_trip<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(nam
     assert_eq!(back, original, "{name}: re-serialized JSON differs");
     let again: T = serde_json::from_value(back.clone()).unwrap();
     assert_eq!(again, parsed);
-    assert_eq!(serde_json::to_string(&again).unwrap(), serde_json::to_string(&parsed).unwrap());
+    assert_eq!(
+        serde_json::to_string(&again).unwrap(),
+        serde_json::to_string(&parsed).unwrap()
+    );
     parsed
 }
 
@@ -77,7 +82,10 @@ fn validation_names_the_field() {
         ("sensor_id", Box::new(|v| v["sensor_id"] = "Lamp 1".into())),
         ("cell.pci", Box::new(|v| v["cell"]["pci"] = 504.into())),
         ("cell.mcc", Box::new(|v| v["cell"]["mcc"] = "26".into())),
-        ("position.lat", Box::new(|v| v["position"]["lat"] = 91.0.into())),
+        (
+            "position.lat",
+            Box::new(|v| v["position"]["lat"] = 91.0.into()),
+        ),
         ("schema", Box::new(|v| v["schema"] = 2.into())),
         ("json", Box::new(|v| v["seq"] = (-1).into())),
         ("cell", Box::new(|v| v["cell"]["bsic"] = 3.into())),
@@ -89,7 +97,15 @@ fn validation_names_the_field() {
         assert_eq!(err.field, field, "{err}");
     }
     v["anomalies"] = Value::Array(vec![v["anomalies"][0].clone(); 65]);
-    assert_eq!(Observation::from_json_slice(&serde_json::to_vec(&v).unwrap()).unwrap_err().field, "anomalies");
+    assert_eq!(
+        Observation::from_json_slice(&serde_json::to_vec(&v).unwrap())
+            .unwrap_err()
+            .field,
+        "anomalies"
+    );
     let huge = vec![b' '; towerwatch_models::MAX_PAYLOAD_BYTES + 1];
-    assert_eq!(Observation::from_json_slice(&huge).unwrap_err().field, "payload");
+    assert_eq!(
+        Observation::from_json_slice(&huge).unwrap_err().field,
+        "payload"
+    );
 }

@@ -24,11 +24,23 @@ fn checked_in_schema_is_current() {
 fn schema_names_the_wire_fields() {
     let all = towerwatch_models::schema::all();
     let obs = serde_json::to_value(&all[0].1).unwrap();
-    let req: Vec<&str> = obs["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let req: Vec<&str> = obs["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     for f in ["sensor_id", "seq", "time", "rat", "cell"] {
         assert!(req.contains(&f), "{f} not required in {req:?}");
     }
-    for f in ["schema", "position", "center_freq_hz", "measurement", "system_info", "anomalies"] {
+    for f in [
+        "schema",
+        "position",
+        "center_freq_hz",
+        "measurement",
+        "system_info",
+        "anomalies",
+    ] {
         assert!(obs["properties"].get(f).is_some(), "{f} missing");
     }
 }

@@ -6,5 +6,8 @@
 //! files and devices, schedules work and moves results to their consumers.
 
 pub mod cli;
+pub mod config;
+pub mod outbox;
 pub mod pipeline;
+pub mod publisher;
 pub mod source;

@@ -9,7 +9,11 @@ fn iq_dir() -> PathBuf {
     let d = std::env::var_os("TOWERWATCH_IQ_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/iq"));
-    assert!(d.is_dir(), "recordings folder {} is missing (set TOWERWATCH_IQ_DIR)", d.display());
+    assert!(
+        d.is_dir(),
+        "recordings folder {} is missing (set TOWERWATCH_IQ_DIR)",
+        d.display()
+    );
     d
 }
 
@@ -30,12 +34,21 @@ fn info_on_every_shared_recording() {
         }
     }
     metas.sort();
-    assert!(metas.len() >= 20, "only {} recordings under {}", metas.len(), dir.display());
+    assert!(
+        metas.len() >= 20,
+        "only {} recordings under {}",
+        metas.len(),
+        dir.display()
+    );
     for p in &metas {
         let data = p.with_extension("sigmf-data");
         assert!(data.is_file(), "{} has no data file", p.display());
-        let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-        let dt = meta["global"]["core:datatype"].as_str().unwrap().to_string();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let dt = meta["global"]["core:datatype"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let bps = match dt.as_str() {
             "cf32_le" => 8,
             "ci16_le" => 4,
@@ -47,7 +60,16 @@ fn info_on_every_shared_recording() {
         let len = std::fs::metadata(&data).unwrap().len();
         assert_eq!(info.datatype, dt, "{}", p.display());
         assert_eq!(info.samples, len / bps, "{}", p.display());
-        assert_eq!(info.sha512, if meta["global"].get("core:sha512").is_some() { "match" } else { "absent" }, "{}", p.display());
+        assert_eq!(
+            info.sha512,
+            if meta["global"].get("core:sha512").is_some() {
+                "match"
+            } else {
+                "absent"
+            },
+            "{}",
+            p.display()
+        );
         assert!(info.mean_dbfs.is_some(), "{}", p.display());
         eprintln!(
             "{:45} {:8} {:>10} samples {:>8.2} ms {:>7.2} dBFS clip {:.4}%",

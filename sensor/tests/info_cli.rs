@@ -8,7 +8,10 @@ fn testdata() -> PathBuf {
 }
 
 fn sensor(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_towerwatch-sensor")).args(args).output().expect("run towerwatch-sensor")
+    Command::new(env!("CARGO_BIN_EXE_towerwatch-sensor"))
+        .args(args)
+        .output()
+        .expect("run towerwatch-sensor")
 }
 
 #[test]
@@ -20,23 +23,35 @@ fn info_json_matches_the_files() {
             continue;
         }
         seen += 1;
-        let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         let dt = meta["global"]["core:datatype"].as_str().unwrap();
         let bps = match dt {
             "cf32_le" => 8,
             "ci16_le" => 4,
             _ => 2,
         };
-        let data_len = std::fs::metadata(p.with_extension("sigmf-data")).unwrap().len();
+        let data_len = std::fs::metadata(p.with_extension("sigmf-data"))
+            .unwrap()
+            .len();
         let out = sensor(&["info", "--json", p.to_str().unwrap()]);
-        assert!(out.status.success(), "{}: {}", p.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            p.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(info["datatype"], dt);
         assert_eq!(info["samples"].as_u64().unwrap(), data_len / bps);
         assert_eq!(info["sha512"], "match");
         assert_eq!(info["sample_rate_hz"], meta["global"]["core:sample_rate"]);
         let mean = info["mean_dbfs"].as_f64().unwrap();
-        assert!((-80.0..3.0).contains(&mean), "{}: mean {mean} dBFS", p.display());
+        assert!(
+            (-80.0..3.0).contains(&mean),
+            "{}: mean {mean} dBFS",
+            p.display()
+        );
     }
     assert_eq!(seen, 5, "expected the five committed excerpts");
 }
@@ -56,7 +71,15 @@ fn info_table_and_raw_files() {
     let bad = sensor(&["info", cfile.to_str().unwrap()]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--rate"));
-    let ok = sensor(&["info", "--json", "--rate", "1.92e6", "--freq", "806e6", cfile.to_str().unwrap()]);
+    let ok = sensor(&[
+        "info",
+        "--json",
+        "--rate",
+        "1.92e6",
+        "--freq",
+        "806e6",
+        cfile.to_str().unwrap(),
+    ]);
     assert!(ok.status.success());
     let info: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(info["samples"], 9601);
@@ -70,7 +93,11 @@ fn info_refuses_a_corrupted_recording() {
     let mut data = std::fs::read(base.with_extension("sigmf-data")).unwrap();
     data[1000] ^= 0x40;
     std::fs::write(dir.path().join("c.sigmf-data"), data).unwrap();
-    std::fs::copy(base.with_extension("sigmf-meta"), dir.path().join("c.sigmf-meta")).unwrap();
+    std::fs::copy(
+        base.with_extension("sigmf-meta"),
+        dir.path().join("c.sigmf-meta"),
+    )
+    .unwrap();
     let out = sensor(&["info", dir.path().join("c").to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("MISMATCH"));

@@ -48,7 +48,12 @@ pub struct ResamplerConfig {
 
 impl Default for ResamplerConfig {
     fn default() -> Self {
-        ResamplerConfig { passband: 0.40, stopband: 0.60, attenuation_db: 80.0, max_interpolation: 512 }
+        ResamplerConfig {
+            passband: 0.40,
+            stopband: 0.60,
+            attenuation_db: 80.0,
+            max_interpolation: 512,
+        }
     }
 }
 
@@ -121,7 +126,13 @@ fn bessel_i0(x: f64) -> f64 {
 
 /// Kaiser-windowed sinc low-pass prototype with gain `gain` at DC.
 /// `cutoff` is in cycles per sample at the filter's rate; `transition` likewise.
-pub fn design_lowpass(cutoff: f64, transition: f64, attenuation_db: f64, multiple_of: usize, gain: f64) -> Vec<f32> {
+pub fn design_lowpass(
+    cutoff: f64,
+    transition: f64,
+    attenuation_db: f64,
+    multiple_of: usize,
+    gain: f64,
+) -> Vec<f32> {
     let a = attenuation_db;
     let beta = if a > 50.0 {
         0.1102 * (a - 8.7)
@@ -131,7 +142,10 @@ pub fn design_lowpass(cutoff: f64, transition: f64, attenuation_db: f64, multipl
         0.0
     };
     // Kaiser's length estimate, rounded up to a whole number of phases.
-    let n_est = ((a - 7.95) / (2.285 * 2.0 * std::f64::consts::PI * transition)).ceil().max(1.0) as usize + 1;
+    let n_est = ((a - 7.95) / (2.285 * 2.0 * std::f64::consts::PI * transition))
+        .ceil()
+        .max(1.0) as usize
+        + 1;
     let multiple_of = multiple_of.max(1);
     let n = n_est.div_ceil(multiple_of) * multiple_of;
     let mid = (n as f64 - 1.0) / 2.0;
@@ -158,11 +172,19 @@ impl Resampler {
     }
 
     /// A resampler with explicit filter parameters.
-    pub fn with_config(in_rate: f64, out_rate: f64, cfg: ResamplerConfig) -> Result<Self, ResampleError> {
+    pub fn with_config(
+        in_rate: f64,
+        out_rate: f64,
+        cfg: ResamplerConfig,
+    ) -> Result<Self, ResampleError> {
         if !(in_rate.is_finite() && out_rate.is_finite() && in_rate > 0.0 && out_rate > 0.0) {
             return Err(ResampleError::BadRate { in_rate, out_rate });
         }
-        if !(cfg.passband > 0.0 && cfg.passband < cfg.stopband && cfg.stopband <= 1.0 && cfg.attenuation_db > 20.0) {
+        if !(cfg.passband > 0.0
+            && cfg.passband < cfg.stopband
+            && cfg.stopband <= 1.0
+            && cfg.attenuation_db > 20.0)
+        {
             return Err(ResampleError::BadFilter);
         }
         let ratio = out_rate / in_rate;
@@ -171,7 +193,10 @@ impl Resampler {
         }
         let (l, m) = {
             let (ri, ro) = (in_rate.round(), out_rate.round());
-            let integer = (in_rate - ri).abs() < 1e-6 && (out_rate - ro).abs() < 1e-6 && ri < 1e15 && ro < 1e15;
+            let integer = (in_rate - ri).abs() < 1e-6
+                && (out_rate - ro).abs() < 1e-6
+                && ri < 1e15
+                && ro < 1e15;
             let exact = integer.then(|| {
                 let g = gcd(ri as u64, ro as u64).max(1);
                 (ro as u64 / g, ri as u64 / g)
@@ -187,7 +212,13 @@ impl Resampler {
         // Edges are fractions of f_min; in cycles/sample at the upsampled rate:
         let pass = cfg.passband * f_min / up_rate;
         let stop = cfg.stopband * f_min / up_rate;
-        let proto = design_lowpass((pass + stop) / 2.0, stop - pass, cfg.attenuation_db, l, l as f64);
+        let proto = design_lowpass(
+            (pass + stop) / 2.0,
+            stop - pass,
+            cfg.attenuation_db,
+            l,
+            l as f64,
+        );
         let k = proto.len() / l;
         let phases = (0..l)
             .map(|p| (0..k).rev().map(|j| proto[p + j * l]).collect())
@@ -234,7 +265,8 @@ impl Resampler {
     pub fn reset(&mut self) {
         let k = self.taps_per_phase;
         self.buf.clear();
-        self.buf.resize(k.saturating_sub(1), Complex32::new(0.0, 0.0));
+        self.buf
+            .resize(k.saturating_sub(1), Complex32::new(0.0, 0.0));
         self.t = k.saturating_sub(1) * self.l;
     }
 
@@ -283,7 +315,11 @@ impl Resampler {
 }
 
 /// Resamples a whole buffer in one call.
-pub fn resample(input: &[Complex32], in_rate: f64, out_rate: f64) -> Result<Vec<Complex32>, ResampleError> {
+pub fn resample(
+    input: &[Complex32],
+    in_rate: f64,
+    out_rate: f64,
+) -> Result<Vec<Complex32>, ResampleError> {
     let mut r = Resampler::new(in_rate, out_rate)?;
     let mut out = Vec::new();
     r.process(input, &mut out);
@@ -300,7 +336,9 @@ pub fn resample_reference(input: &[Complex32], l: usize, m: usize, h: &[f32]) ->
     x.extend_from_slice(input);
     let up: Vec<Complex32> = x
         .iter()
-        .flat_map(|&s| std::iter::once(s).chain(std::iter::repeat_n(Complex32::new(0.0, 0.0), l - 1)))
+        .flat_map(|&s| {
+            std::iter::once(s).chain(std::iter::repeat_n(Complex32::new(0.0, 0.0), l - 1))
+        })
         .collect();
     let mut out = Vec::new();
     // Output n is the filter output at upsampled time u = (hist + n·M/L)·L … expressed on the
@@ -361,18 +399,28 @@ mod tests {
         }
         // An awkward ratio is approximated within 1 ppm.
         let r = Resampler::new(1e6 * std::f64::consts::E, 1.92e6).unwrap();
-        assert!((r.output_rate() / 1.92e6 - 1.0).abs() < 1e-6, "{}", r.output_rate());
+        assert!(
+            (r.output_rate() / 1.92e6 - 1.0).abs() < 1e-6,
+            "{}",
+            r.output_rate()
+        );
         assert!(r.interpolation() <= 512);
     }
 
     #[test]
     fn polyphase_equals_reference() {
         let x: Vec<Complex32> = (0..3000)
-            .map(|i| Complex32::new(((i * 37 % 101) as f32 - 50.0) / 50.0, ((i * 53 % 97) as f32 - 48.0) / 48.0))
+            .map(|i| {
+                Complex32::new(
+                    ((i * 37 % 101) as f32 - 50.0) / 50.0,
+                    ((i * 53 % 97) as f32 - 48.0) / 48.0,
+                )
+            })
             .collect();
         for (i, o) in [(2.4e6, 1.92e6), (19.2e6, 1.92e6), (1.92e6, 3.84e6)] {
             let mut r = Resampler::new(i, o).unwrap();
-            let reference = resample_reference(&x, r.interpolation(), r.decimation(), &r.prototype());
+            let reference =
+                resample_reference(&x, r.interpolation(), r.decimation(), &r.prototype());
             // Streaming in uneven blocks gives the same samples as one call.
             let mut y = Vec::new();
             for c in x.chunks(97) {
@@ -388,7 +436,12 @@ mod tests {
     /// Measured passband ripple and stopband rejection for the rates the sensor uses.
     #[test]
     fn passband_ripple_and_stopband_rejection() {
-        for (fi, fo) in [(19.2e6, 1.92e6), (2.4e6, 1.92e6), (7.68e6, 1.92e6), (1.92e6, 7.68e6)] {
+        for (fi, fo) in [
+            (19.2e6, 1.92e6),
+            (2.4e6, 1.92e6),
+            (7.68e6, 1.92e6),
+            (1.92e6, 7.68e6),
+        ] {
             let mut r = Resampler::new(fi, fo).unwrap();
             let f_min = f64::min(fi, fo);
             let n = 20_000.max((r.taps_per_output() * r.decimation()) * 20);
@@ -401,8 +454,16 @@ mod tests {
                 lo = lo.min(p);
                 hi = hi.max(p);
             }
-            eprintln!("{fi}→{fo}: taps/output {} ripple {:.4} dB gain {hi:.4} dB", r.taps_per_output(), hi - lo);
-            assert!(hi - lo < 0.05, "{fi}→{fo}: passband ripple {:.4} dB", hi - lo);
+            eprintln!(
+                "{fi}→{fo}: taps/output {} ripple {:.4} dB gain {hi:.4} dB",
+                r.taps_per_output(),
+                hi - lo
+            );
+            assert!(
+                hi - lo < 0.05,
+                "{fi}→{fo}: passband ripple {:.4} dB",
+                hi - lo
+            );
             assert!(hi.abs() < 0.05, "{fi}→{fo}: passband gain {hi:.4} dB");
             // Stopband: from 0.60·f_min to the input Nyquist.
             let mut worst = f64::NEG_INFINITY;
@@ -430,7 +491,12 @@ mod tests {
         x[100] = Complex32::new(1.0, 0.0);
         let mut y = Vec::new();
         r.process(&x, &mut y);
-        let peak = y.iter().enumerate().max_by(|a, b| a.1.norm().total_cmp(&b.1.norm())).unwrap().0;
+        let peak = y
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.norm().total_cmp(&b.1.norm()))
+            .unwrap()
+            .0;
         let expect = 100.0 * 2.0 + r.delay_output_samples();
         assert!((peak as f64 - expect).abs() <= 1.0, "{peak} vs {expect}");
     }
@@ -440,7 +506,11 @@ mod tests {
         assert!(Resampler::new(0.0, 1.0).is_err());
         assert!(Resampler::new(f64::NAN, 1.0).is_err());
         assert!(Resampler::new(1.0, 1e9).is_err());
-        let cfg = ResamplerConfig { passband: 0.7, stopband: 0.6, ..Default::default() };
+        let cfg = ResamplerConfig {
+            passband: 0.7,
+            stopband: 0.6,
+            ..Default::default()
+        };
         assert!(Resampler::with_config(2.0, 1.0, cfg).is_err());
     }
 

@@ -22,13 +22,25 @@ pub struct DecodeArgs {
     /// Calibration offset added to dBFS figures to give dBm.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub calibration_db: f64,
+    /// Search window (a sensor's dwell), seconds.
+    #[arg(long, default_value_t = 0.08)]
+    pub window: f64,
+    /// Decode at most this many seconds of the recording.
+    #[arg(long)]
+    pub max_seconds: Option<f64>,
 }
 
 /// Runs `decode`.
 pub fn run(args: &DecodeArgs) -> anyhow::Result<()> {
     towerwatch_models::validate::check_id("sensor_id", &args.sensor_id)?;
     let rec = Recording::open(&args.input.file, args.input.raw())?;
-    let opts = DecodeOptions { rat: args.rat, sensor_id: args.sensor_id.clone(), calibration_db: args.calibration_db };
+    let opts = DecodeOptions {
+        rat: args.rat,
+        sensor_id: args.sensor_id.clone(),
+        calibration_db: args.calibration_db,
+        window_s: args.window,
+        max_s: args.max_seconds,
+    };
     let result = pipeline::decode_recording(&rec, &opts)?;
     if args.json {
         for o in &result.observations {

@@ -52,7 +52,9 @@ pub fn inspect(rec: &Recording) -> anyhow::Result<RecordingInfo> {
         ShaCheck::Match => "match".to_string(),
         ShaCheck::Absent => "absent".to_string(),
         ShaCheck::NotChecked => "not checked".to_string(),
-        ShaCheck::Mismatch { expected, actual } => format!("MISMATCH (metadata {expected}, data {actual})"),
+        ShaCheck::Mismatch { expected, actual } => {
+            format!("MISMATCH (metadata {expected}, data {actual})")
+        }
     };
     Ok(RecordingInfo {
         name: rec.name.clone(),
@@ -74,17 +76,33 @@ pub fn inspect(rec: &Recording) -> anyhow::Result<RecordingInfo> {
 /// Human-readable form.
 pub fn render(i: &RecordingInfo) -> String {
     let opt = |v: Option<f64>, unit: &str, scale: f64, prec: usize| {
-        v.map_or("unknown".to_string(), |x| format!("{:.*} {unit}", prec, x / scale))
+        v.map_or("unknown".to_string(), |x| {
+            format!("{:.*} {unit}", prec, x / scale)
+        })
     };
-    let freqs: Vec<String> = i.frequencies_hz.iter().map(|f| opt(*f, "MHz", 1e6, 3)).collect();
+    let freqs: Vec<String> = i
+        .frequencies_hz
+        .iter()
+        .map(|f| opt(*f, "MHz", 1e6, 3))
+        .collect();
     let mut s = String::new();
     s += &format!("recording    {}\n", i.name);
     s += &format!("data         {}\n", i.data_path);
     s += &format!("datatype     {}\n", i.datatype);
     s += &format!("sample rate  {}\n", opt(i.sample_rate_hz, "Msps", 1e6, 4));
-    s += &format!("frequency    {}\n", if freqs.is_empty() { "unknown".into() } else { freqs.join(", ") });
+    s += &format!(
+        "frequency    {}\n",
+        if freqs.is_empty() {
+            "unknown".into()
+        } else {
+            freqs.join(", ")
+        }
+    );
     s += &format!("samples      {}\n", i.samples);
-    s += &format!("duration     {}\n", opt(i.duration_s.map(|d| d * 1e3), "ms", 1.0, 3));
+    s += &format!(
+        "duration     {}\n",
+        opt(i.duration_s.map(|d| d * 1e3), "ms", 1.0, 3)
+    );
     s += &format!("mean power   {}\n", opt(i.mean_dbfs, "dBFS", 1.0, 2));
     s += &format!("peak power   {}\n", opt(i.peak_dbfs, "dBFS", 1.0, 2));
     s += &format!("clipping     {:.4} %\n", i.clipping_fraction * 100.0);

@@ -26,10 +26,15 @@ pub struct InputArgs {
 impl InputArgs {
     /// The raw-file description given on the command line.
     pub fn raw(&self) -> RawFormat {
-        RawFormat { datatype: self.format, sample_rate: self.rate, frequency: self.freq }
+        RawFormat {
+            datatype: self.format,
+            sample_rate: self.rate,
+            frequency: self.freq,
+        }
     }
 }
 
 fn parse_datatype(s: &str) -> Result<DataType, String> {
-    s.parse().map_err(|e: towerwatch_dsp::iq::UnsupportedDataType| e.to_string())
+    s.parse()
+        .map_err(|e: towerwatch_dsp::iq::UnsupportedDataType| e.to_string())
 }

@@ -87,7 +87,10 @@ pub enum ShaCheck {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RecordingError + '_ {
-    move |source| RecordingError::Io { path: path.to_path_buf(), source }
+    move |source| RecordingError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn guess_datatype(path: &Path) -> Option<DataType> {
@@ -105,35 +108,72 @@ impl Recording {
     /// or a raw file described by `raw`.
     pub fn open(path: &Path, raw: RawFormat) -> Result<Recording, RecordingError> {
         let s = path.to_string_lossy();
-        let base = s.strip_suffix(".sigmf-meta").or_else(|| s.strip_suffix(".sigmf-data")).unwrap_or(&s).to_string();
+        let base = s
+            .strip_suffix(".sigmf-meta")
+            .or_else(|| s.strip_suffix(".sigmf-data"))
+            .unwrap_or(&s)
+            .to_string();
         let meta_path = PathBuf::from(format!("{base}.sigmf-meta"));
         let sigmf_data = PathBuf::from(format!("{base}.sigmf-data"));
-        let is_sigmf = meta_path.is_file() && (s.ends_with(".sigmf-meta") || s.ends_with(".sigmf-data") || !path.is_file());
+        let is_sigmf = meta_path.is_file()
+            && (s.ends_with(".sigmf-meta") || s.ends_with(".sigmf-data") || !path.is_file());
         if is_sigmf && raw.datatype.is_none() && raw.sample_rate.is_none() {
             let text = std::fs::read_to_string(&meta_path).map_err(io(&meta_path))?;
-            let meta = SigmfMeta::parse(&text).map_err(|source| RecordingError::Meta { path: meta_path.clone(), source })?;
-            let data_len = std::fs::metadata(&sigmf_data).map_err(io(&sigmf_data))?.len();
-            let name = Path::new(&base).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            return Ok(Recording { name, meta_path: Some(meta_path), data_path: sigmf_data, meta, data_len });
+            let meta = SigmfMeta::parse(&text).map_err(|source| RecordingError::Meta {
+                path: meta_path.clone(),
+                source,
+            })?;
+            let data_len = std::fs::metadata(&sigmf_data)
+                .map_err(io(&sigmf_data))?
+                .len();
+            let name = Path::new(&base)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Ok(Recording {
+                name,
+                meta_path: Some(meta_path),
+                data_path: sigmf_data,
+                meta,
+                data_len,
+            });
         }
         if !path.is_file() {
             return Err(RecordingError::Io {
                 path: path.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such recording (neither a file nor a SigMF base name)"),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such recording (neither a file nor a SigMF base name)",
+                ),
             });
         }
         let datatype = raw.datatype.or_else(|| guess_datatype(path)).ok_or_else(|| RecordingError::Raw {
             path: path.to_path_buf(),
             reason: "raw file: give --format (cf32_le, ci16_le, ci8 for HackRF .bin, cu8 for rtl_sdr .bin)".into(),
         })?;
-        let rate = raw.sample_rate.ok_or_else(|| RecordingError::Raw { path: path.to_path_buf(), reason: "raw file: give --rate (samples per second)".into() })?;
+        let rate = raw.sample_rate.ok_or_else(|| RecordingError::Raw {
+            path: path.to_path_buf(),
+            reason: "raw file: give --rate (samples per second)".into(),
+        })?;
         if !(rate.is_finite() && rate > 0.0) {
-            return Err(RecordingError::Raw { path: path.to_path_buf(), reason: format!("bad --rate {rate}") });
+            return Err(RecordingError::Raw {
+                path: path.to_path_buf(),
+                reason: format!("bad --rate {rate}"),
+            });
         }
         let meta = SigmfMeta::new(datatype, rate, raw.frequency);
         let data_len = std::fs::metadata(path).map_err(io(path))?.len();
-        let name = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(Recording { name, meta_path: None, data_path: path.to_path_buf(), meta, data_len })
+        let name = path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Recording {
+            name,
+            meta_path: None,
+            data_path: path.to_path_buf(),
+            meta,
+            data_len,
+        })
     }
 
     /// Number of samples in the data file.
@@ -191,7 +231,11 @@ impl RecordingReader {
     /// Appends up to `max_samples` samples to `out`; returns how many were
     /// appended (0 at the end of the file). Raw bytes of the same block are
     /// available from [`Self::last_raw`] (for clipping statistics).
-    pub fn read_block(&mut self, max_samples: usize, out: &mut Vec<Complex32>) -> Result<usize, RecordingError> {
+    pub fn read_block(
+        &mut self,
+        max_samples: usize,
+        out: &mut Vec<Complex32>,
+    ) -> Result<usize, RecordingError> {
         if self.at_eof {
             return Ok(0);
         }
@@ -200,7 +244,10 @@ impl RecordingReader {
         self.raw.resize(want, 0);
         let mut got = 0;
         while got < want {
-            let n = self.file.read(&mut self.raw[got..]).map_err(io(&self.path))?;
+            let n = self
+                .file
+                .read(&mut self.raw[got..])
+                .map_err(io(&self.path))?;
             if n == 0 {
                 self.at_eof = true;
                 break;
@@ -212,7 +259,10 @@ impl RecordingReader {
             h.update(&self.raw);
         }
         // Skip capture headers at the start (the common single-header case).
-        let skip = self.header_bytes.saturating_sub(self.bytes_read).min(got as u64) as usize;
+        let skip = self
+            .header_bytes
+            .saturating_sub(self.bytes_read)
+            .min(got as u64) as usize;
         self.bytes_read += got as u64;
         let before = out.len();
         self.stream.push(&self.raw[skip..], out);
@@ -248,7 +298,9 @@ mod tests {
     #[test]
     fn sigmf_pair_streams_and_checks_sha512() {
         let dir = tempfile::tempdir().unwrap();
-        let samples: Vec<Complex32> = (0..1000).map(|i| Complex32::new((i as f32 * 0.01).sin(), 0.25)).collect();
+        let samples: Vec<Complex32> = (0..1000)
+            .map(|i| Complex32::new((i as f32 * 0.01).sin(), 0.25))
+            .collect();
         let mut bytes = Vec::new();
         DataType::Ci16Le.encode_into(&samples, &mut bytes);
         let mut meta = SigmfMeta::new(DataType::Ci16Le, 1.92e6, Some(1.815e9));
@@ -281,12 +333,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.bin");
         std::fs::write(&p, [0u8; 100]).unwrap();
-        assert!(matches!(Recording::open(&p, RawFormat::default()), Err(RecordingError::Raw { .. })));
-        let rec = Recording::open(&p, RawFormat { datatype: Some(DataType::Ci8), sample_rate: Some(2e6), frequency: Some(9e8) }).unwrap();
+        assert!(matches!(
+            Recording::open(&p, RawFormat::default()),
+            Err(RecordingError::Raw { .. })
+        ));
+        let rec = Recording::open(
+            &p,
+            RawFormat {
+                datatype: Some(DataType::Ci8),
+                sample_rate: Some(2e6),
+                frequency: Some(9e8),
+            },
+        )
+        .unwrap();
         assert_eq!(rec.samples(), 50);
         let c = dir.path().join("y.cfile");
         std::fs::write(&c, [0u8; 80]).unwrap();
-        let rec = Recording::open(&c, RawFormat { sample_rate: Some(1e6), ..Default::default() }).unwrap();
+        let rec = Recording::open(
+            &c,
+            RawFormat {
+                sample_rate: Some(1e6),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!((rec.datatype(), rec.samples()), (DataType::Cf32Le, 10));
         assert!(Recording::open(&dir.path().join("missing"), RawFormat::default()).is_err());
     }

@@ -1,0 +1,7 @@
+//! Message decoding: system information bytes in, `towerwatch_models` types out.
+//!
+//! - `gsm`: GSM RR system information, TS 44.018 §9.1 (hand-written; GSM RR is not ASN.1).
+//!
+//! Every decoder takes attacker-controlled bytes: malformed input returns an error, never panics.
+
+pub mod gsm;
