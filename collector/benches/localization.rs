@@ -6,7 +6,9 @@
 //! prints a Markdown table (see BENCHMARKS.md, "Collector: localization").
 
 use std::time::Instant;
-use towerwatch_collector::locate::{crb, sim, weighted_centroid, Enu, NotLocalizable, PathLoss, Solver};
+use towerwatch_collector::locate::{
+    crb, sim, weighted_centroid, Enu, NotLocalizable, PathLoss, Solver,
+};
 
 struct Config {
     n_side: usize,
@@ -46,26 +48,55 @@ fn dist(a: Enu, b: Enu) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str, default: u64| -> u64 {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let trials = arg("--trials", 500) as usize;
     let seed = arg("--seed", 2026);
     let floor_dbm = -115.0;
     let configs = [
-        Config { n_side: 5, spacing: 150.0, sigma: 6.0 },
-        Config { n_side: 5, spacing: 150.0, sigma: 8.0 },
-        Config { n_side: 4, spacing: 250.0, sigma: 6.0 },
-        Config { n_side: 4, spacing: 250.0, sigma: 8.0 },
+        Config {
+            n_side: 5,
+            spacing: 150.0,
+            sigma: 6.0,
+        },
+        Config {
+            n_side: 5,
+            spacing: 150.0,
+            sigma: 8.0,
+        },
+        Config {
+            n_side: 4,
+            spacing: 250.0,
+            sigma: 6.0,
+        },
+        Config {
+            n_side: 4,
+            spacing: 250.0,
+            sigma: 8.0,
+        },
     ];
     println!("Localization benchmark: {trials} trials per row, seed {seed}, n = 3.5, emitter P0 uniform in [-25, -15] dBm at 1 m, sensor floor {floor_dbm} dBm, 5 m height difference\n");
     println!("| sensors | σ dB | ML median m | ML p90 m | CRB median m | CRB p90 m | median ML/CRB | p90 ML/CRB | per-trial err/CRB median, p90 | 95 % coverage | heard-only ML median, p90, coverage | centroid median, p90 m | not localizable (outside hull / too few / degenerate) | ms/fix |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (ci, c) in configs.iter().enumerate() {
-        let model = PathLoss { exponent: 3.5, sigma_db: c.sigma, height_m: 5.0, min_distance_m: 1.0 };
+        let model = PathLoss {
+            exponent: 3.5,
+            sigma_db: c.sigma,
+            height_m: 5.0,
+            min_distance_m: 1.0,
+        };
         let sensors = sim::grid(c.n_side, c.n_side, c.spacing);
-        let geometry: Vec<(Enu, Option<f64>)> = sensors.iter().map(|&s| (s, Some(floor_dbm))).collect();
+        let geometry: Vec<(Enu, Option<f64>)> =
+            sensors.iter().map(|&s| (s, Some(floor_dbm))).collect();
         let solver = Solver::new(model);
-        let heard_only = Solver { censored: false, ..solver };
+        let heard_only = Solver {
+            censored: false,
+            ..solver
+        };
         let mut rng = sim::Rng::new(seed ^ (ci as u64).wrapping_mul(0x9e37_79b9));
         let mut st = Stats::default();
         let t0 = Instant::now();
@@ -95,7 +126,9 @@ fn main() {
                 let err = dist(e.pos, truth);
                 st.ml.push(err);
                 st.ml_ratio.push(err / bound);
-                if e.ellipse.contains([truth[0] - e.pos[0], truth[1] - e.pos[1]]) {
+                if e.ellipse
+                    .contains([truth[0] - e.pos[0], truth[1] - e.pos[1]])
+                {
                     st.covered += 1;
                 }
             }
@@ -106,7 +139,9 @@ fn main() {
             };
             if let Some(e) = h {
                 st.heard_only.push(dist(e.pos, truth));
-                if e.ellipse.contains([truth[0] - e.pos[0], truth[1] - e.pos[1]]) {
+                if e.ellipse
+                    .contains([truth[0] - e.pos[0], truth[1] - e.pos[1]])
+                {
                     st.covered_heard_only += 1;
                 }
             }
@@ -115,7 +150,12 @@ fn main() {
             }
         }
         let ms = t0.elapsed().as_secs_f64() * 1e3 / trials as f64;
-        let (m, p, cm, cp) = (pct(&st.ml, 0.5), pct(&st.ml, 0.9), pct(&st.crb, 0.5), pct(&st.crb, 0.9));
+        let (m, p, cm, cp) = (
+            pct(&st.ml, 0.5),
+            pct(&st.ml, 0.9),
+            pct(&st.crb, 0.5),
+            pct(&st.crb, 0.9),
+        );
         println!(
             "| {n}×{n} @ {s:.0} m | {sig:.0} | {m:.1} | {p:.1} | {cm:.1} | {cp:.1} | {:.2} | {:.2} | {:.2}, {:.2} | {:.1} % | {:.1}, {:.1}, {:.1} % | {:.1}, {:.1} | {} / {} / {} | {ms:.2} |",
             m / cm,

@@ -1,8 +1,18 @@
 //! The collector service (see ARCHITECTURE.md): ingest, store, detection,
 //! localization, alerts and the HTTP API.
 //!
-//! Pure logic — [`locate`] and [`detect`] — is synchronous and free of I/O;
-//! the service modules around it are thin adapters.
+//! Pure, synchronous logic: [`locate`] (received-power localization),
+//! [`detect`] (one analyzer per file, scoring), [`engine`] (fusion into
+//! suspects), [`ingest`] (topic + payload → accepted message or rejection),
+//! [`opencellid`] (known-cell CSV) and [`config`]. Thin adapters around it:
+//! [`store`] (sled) and [`service`] (embedded rumqttd or an external broker,
+//! alerts, webhooks, the axum HTTP API; `collector/openapi.yaml`).
 
-pub mod locate;
+pub mod config;
 pub mod detect;
+pub mod engine;
+pub mod ingest;
+pub mod locate;
+pub mod opencellid;
+pub mod service;
+pub mod store;

@@ -20,7 +20,10 @@ pub struct GoldSequence {
 impl GoldSequence {
     /// Starts the sequence for `c_init` (only the low 31 bits are used), already advanced by `Nc`.
     pub fn new(c_init: u32) -> Self {
-        let mut g = GoldSequence { x1: 1, x2: c_init & 0x7FFF_FFFF };
+        let mut g = GoldSequence {
+            x1: 1,
+            x2: c_init & 0x7FFF_FFFF,
+        };
         // Advance by Nc in blocks of 28 bits (the recursions stay valid for shifts < 28).
         let mut left = NC;
         while left >= 28 {
@@ -95,7 +98,11 @@ mod tests {
     fn fast_equals_reference() {
         for c_init in [0u32, 1, 150, 0x7FFF_FFFF, 123_456_789, 1 << 30] {
             for len in [0usize, 1, 27, 28, 29, 440, 1920] {
-                assert_eq!(gold_sequence(c_init, len), gold_sequence_reference(c_init, len), "c_init {c_init} len {len}");
+                assert_eq!(
+                    gold_sequence(c_init, len),
+                    gold_sequence_reference(c_init, len),
+                    "c_init {c_init} len {len}"
+                );
             }
         }
     }

@@ -255,6 +255,18 @@ pub struct EutraCarrier {
     /// interFreqNeighCellList.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub neighbours: Vec<NeighbourCell>,
+    /// p-Max on this carrier, dBm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_max_dbm: Option<i32>,
+    /// q-OffsetFreq, dB (absent in the ASN.1 means 0 dB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q_offset_freq_db: Option<i32>,
+    /// interFreqBlackCellList (excluded cells): PCI ranges as (start, count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blacklist: Option<Vec<(u16, u16)>>,
+    /// t-ReselectionEUTRA on this carrier, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t_reselection_eutra_s: Option<u8>,
 }
 
 /// LTE SIB6: UTRA (3G) carriers.

@@ -188,7 +188,13 @@ impl FromStr for Timestamp {
         };
         // A leap second (:60) is folded onto the next second.
         let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset_s;
-        Ok(Timestamp(secs * NS_PER_S + frac_ns))
+        // Years outside about 1678–2262 do not fit in i64 nanoseconds: refuse them.
+        secs.checked_mul(NS_PER_S)
+            .and_then(|ns| ns.checked_add(frac_ns))
+            .map(Timestamp)
+            .ok_or(TimestampError(
+                "outside the representable range (years 1678–2262)",
+            ))
     }
 }
 
@@ -248,6 +254,9 @@ mod tests {
             assert!(s.parse::<Timestamp>().is_err(), "{s}");
         }
         assert!("2024-02-29T00:00:00Z".parse::<Timestamp>().is_ok());
+        // Found by the property test: a year that overflows i64 nanoseconds is an error, not a panic.
+        assert!("9999-12-31T23:59:59Z".parse::<Timestamp>().is_err());
+        assert!("0001-01-01T00:00:00Z".parse::<Timestamp>().is_err());
     }
 
     #[test]

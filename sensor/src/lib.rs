@@ -7,7 +7,11 @@
 
 pub mod cli;
 pub mod config;
+pub mod daemon;
+pub mod metrics;
 pub mod outbox;
 pub mod pipeline;
 pub mod publisher;
+pub mod scheduler;
 pub mod source;
+pub mod tls;

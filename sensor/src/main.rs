@@ -23,6 +23,8 @@ enum Command {
     },
     /// Decode every cell in a recording: one Observation per cell.
     Decode(cli::decode::DecodeArgs),
+    /// Run the sensor daemon: scan, decode, publish (see sensor.example.toml).
+    Run(cli::run::RunArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +32,6 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Info { input, json } => cli::info::run(&input, json),
         Command::Decode(args) => cli::decode::run(&args),
+        Command::Run(args) => cli::run::run(&args),
     }
 }

@@ -171,6 +171,20 @@ pub struct PublisherHandle {
     pub status: watch::Sender<Option<SensorStatus>>,
     /// Counters.
     pub stats: Arc<PublisherStats>,
+    stop: Arc<Notify>,
+    done: Arc<tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+impl PublisherHandle {
+    /// Publishes `last_status` (retained), disconnects cleanly and ends the task, waiting at
+    /// most `grace` for the broker to take the status. The outbox keeps whatever was not acknowledged.
+    pub async fn shutdown(&self, last_status: SensorStatus, grace: Duration) {
+        let _ = self.status.send(Some(last_status));
+        self.stop.notify_one();
+        if let Some(task) = self.done.lock().await.take() {
+            let _ = tokio::time::timeout(grace, task).await;
+        }
+    }
 }
 
 fn jitter(seed: &mut u64) -> f64 {
@@ -207,11 +221,7 @@ pub fn spawn(
     let wake = Arc::new(Notify::new());
     let (status_tx, status_rx) = watch::channel(None);
     let stats = Arc::new(PublisherStats::default());
-    let handle = PublisherHandle {
-        wake: wake.clone(),
-        status: status_tx,
-        stats: stats.clone(),
-    };
+    let stop = Arc::new(Notify::new());
     let task = Task {
         client,
         outbox,
@@ -219,10 +229,16 @@ pub fn spawn(
         obs_topic,
         status_topic,
         status_rx,
-        stats,
+        stats: stats.clone(),
     };
-    tokio::spawn(task.run(eventloop, wake));
-    Ok(handle)
+    let join = tokio::spawn(task.run(eventloop, wake.clone(), stop.clone()));
+    Ok(PublisherHandle {
+        wake,
+        status: status_tx,
+        stats,
+        stop,
+        done: Arc::new(tokio::sync::Mutex::new(Some(join))),
+    })
 }
 
 struct Task {
@@ -272,9 +288,10 @@ impl Task {
         }
     }
 
-    async fn run(mut self, mut eventloop: EventLoop, wake: Arc<Notify>) {
+    async fn run(mut self, mut eventloop: EventLoop, wake: Arc<Notify>, stop: Arc<Notify>) {
         use std::sync::atomic::Ordering::Relaxed;
         let mut failures = 0u32;
+        let mut stopping = false;
         let mut seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64)
@@ -286,6 +303,11 @@ impl Task {
                 loop {
                     tokio::select! {
                         ev = &mut poll => break ev,
+                        _ = stop.notified(), if !stopping => {
+                            stopping = true;
+                            self.publish_status();
+                            let _ = self.client.try_disconnect();
+                        }
                         _ = wake.notified() => { let _ = self.fill(); }
                         changed = self.status_rx.changed() => {
                             if changed.is_ok() { self.publish_status(); }
@@ -316,6 +338,7 @@ impl Task {
                     let _ = self.fill();
                 }
                 Ok(_) => {}
+                Err(_) if stopping => return,
                 Err(e) => {
                     self.stats.errors.fetch_add(1, Relaxed);
                     // Requests not yet written go back to the client's own queue, which the next

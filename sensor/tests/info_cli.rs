@@ -53,7 +53,7 @@ fn info_json_matches_the_files() {
             p.display()
         );
     }
-    assert_eq!(seen, 5, "expected the five committed excerpts");
+    assert_eq!(seen, 6, "expected the six committed excerpts");
 }
 
 #[test]

@@ -62,9 +62,21 @@ impl super::Analyzer for Clone {
         VERSION
     }
     fn observe(&mut self, obs: &Observation, known: &Knowledge, out: &mut Vec<Finding>) {
-        let Some(key) = super::global_key(obs.rat, &obs.cell) else { return };
-        let pos = obs.position.as_ref().or_else(|| known.sensor(&obs.sensor_id)).map(|p| (p.lat, p.lon));
-        let me = Sighting { sensor_id: obs.sensor_id.clone(), pos, time: obs.time, channel: obs.cell.channel(obs.rat), phy: obs.cell.phy_id(obs.rat) };
+        let Some(key) = super::global_key(obs.rat, &obs.cell) else {
+            return;
+        };
+        let pos = obs
+            .position
+            .as_ref()
+            .or_else(|| known.sensor(&obs.sensor_id))
+            .map(|p| (p.lat, p.lon));
+        let me = Sighting {
+            sensor_id: obs.sensor_id.clone(),
+            pos,
+            time: obs.time,
+            channel: obs.cell.channel(obs.rat),
+            phy: obs.cell.phy_id(obs.rat),
+        };
         if self.sightings.len() >= MAX_STATE && !self.sightings.contains_key(&key) {
             return;
         }
@@ -74,13 +86,22 @@ impl super::Analyzer for Clone {
             if let (Some(a), Some(b)) = (me.pos, s.pos) {
                 let d = haversine_m(a, b);
                 if d > MAX_SPAN_M {
-                    let detail = format!("{} heard by {} and by {} {:.1} km apart within {:.0} s", obs.cell.describe(obs.rat), obs.sensor_id, s.sensor_id, d / 1000.0, obs.time.seconds_since(s.time).abs());
+                    let detail = format!(
+                        "{} heard by {} and by {} {:.1} km apart within {:.0} s",
+                        obs.cell.describe(obs.rat),
+                        obs.sensor_id,
+                        s.sensor_id,
+                        d / 1000.0,
+                        obs.time.seconds_since(s.time).abs()
+                    );
                     out.push(Finding::about(obs, NAME, VERSION, WEIGHT, detail));
                     break;
                 }
             }
             let differs = |a: Option<_>, b: Option<_>| a.is_some() && b.is_some() && a != b;
-            if differs(me.channel, s.channel) || differs(me.phy.map(u32::from), s.phy.map(u32::from)) {
+            if differs(me.channel, s.channel)
+                || differs(me.phy.map(u32::from), s.phy.map(u32::from))
+            {
                 let detail = format!(
                     "{} broadcast on channel/id {}/{} by {} and {}/{} by {} within {:.0} s",
                     obs.cell.describe(obs.rat),
@@ -96,7 +117,9 @@ impl super::Analyzer for Clone {
                 break;
             }
         }
-        list.retain(|s| !(s.sensor_id == me.sensor_id && s.channel == me.channel && s.phy == me.phy));
+        list.retain(|s| {
+            !(s.sensor_id == me.sensor_id && s.channel == me.channel && s.phy == me.phy)
+        });
         if list.len() >= MAX_SIGHTINGS {
             list.remove(0);
         }
@@ -116,9 +139,18 @@ fn fmt_opt(v: Option<u32>) -> String {
 
 /// Evidence that known cell `known` has moved: it was localized at `(lat, lon)`
 /// with a 95 % ellipse of semi-major axis `major_m`.
-pub fn moved(rat: Rat, known: &KnownCell, lat: f64, lon: f64, major_m: f64, time: Timestamp) -> Option<Finding> {
+pub fn moved(
+    rat: Rat,
+    known: &KnownCell,
+    lat: f64,
+    lon: f64,
+    major_m: f64,
+    time: Timestamp,
+) -> Option<Finding> {
     let d = haversine_m((known.lat?, known.lon?), (lat, lon));
-    let tolerance = MOVE_MIN_M.max(3.0 * major_m).max(known.range_m.unwrap_or(0.0).min(5_000.0));
+    let tolerance = MOVE_MIN_M
+        .max(3.0 * major_m)
+        .max(known.range_m.unwrap_or(0.0).min(5_000.0));
     if d <= tolerance {
         return None;
     }
@@ -129,7 +161,12 @@ pub fn moved(rat: Rat, known: &KnownCell, lat: f64, lon: f64, major_m: f64, time
         evidence: towerwatch_models::Evidence {
             kind: NAME.into(),
             sensor_id: None,
-            detail: format!("{} localized {:.0} m from its known site (tolerance {:.0} m)", known.cell.describe(rat), d, tolerance),
+            detail: format!(
+                "{} localized {:.0} m from its known site (tolerance {:.0} m)",
+                known.cell.describe(rat),
+                d,
+                tolerance
+            ),
             rule_version: Some(VERSION),
             time: Some(time),
             weight: Some(MOVED_WEIGHT),
@@ -149,20 +186,72 @@ mod tests {
         let k = Knowledge::new();
         let mut a = Clone::default();
         let mut out = Vec::new();
-        a.observe(&at(lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0), 52.52, 13.40), &k, &mut out);
+        a.observe(
+            &at(
+                lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0),
+                52.52,
+                13.40,
+            ),
+            &k,
+            &mut out,
+        );
         // Same sensor again, nearby sensor: nothing.
-        a.observe(&at(lte("a", 10, 6300, 1, ("262", "01"), 4021, 100, -80.0), 52.52, 13.40), &k, &mut out);
-        a.observe(&at(lte("b", 20, 6300, 1, ("262", "01"), 4021, 100, -85.0), 52.53, 13.41), &k, &mut out);
+        a.observe(
+            &at(
+                lte("a", 10, 6300, 1, ("262", "01"), 4021, 100, -80.0),
+                52.52,
+                13.40,
+            ),
+            &k,
+            &mut out,
+        );
+        a.observe(
+            &at(
+                lte("b", 20, 6300, 1, ("262", "01"), 4021, 100, -85.0),
+                52.53,
+                13.41,
+            ),
+            &k,
+            &mut out,
+        );
         assert!(out.is_empty(), "{out:?}");
         // 60 km away (Potsdam is 26 km; this is farther), 30 s later.
-        a.observe(&at(lte("c", 30, 6300, 1, ("262", "01"), 4021, 100, -70.0), 52.0, 13.0), &k, &mut out);
+        a.observe(
+            &at(
+                lte("c", 30, 6300, 1, ("262", "01"), 4021, 100, -70.0),
+                52.0,
+                13.0,
+            ),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
-        assert!(out[0].evidence.detail.contains("km apart"), "{}", out[0].evidence.detail);
+        assert!(
+            out[0].evidence.detail.contains("km apart"),
+            "{}",
+            out[0].evidence.detail
+        );
         // Far apart but not simultaneous: nothing.
         let mut b = Clone::default();
         let mut out2 = Vec::new();
-        b.observe(&at(lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0), 52.52, 13.40), &k, &mut out2);
-        b.observe(&at(lte("c", 1000, 6300, 1, ("262", "01"), 4021, 100, -70.0), 52.0, 13.0), &k, &mut out2);
+        b.observe(
+            &at(
+                lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0),
+                52.52,
+                13.40,
+            ),
+            &k,
+            &mut out2,
+        );
+        b.observe(
+            &at(
+                lte("c", 1000, 6300, 1, ("262", "01"), 4021, 100, -70.0),
+                52.0,
+                13.0,
+            ),
+            &k,
+            &mut out2,
+        );
         assert!(out2.is_empty());
     }
 
@@ -171,19 +260,47 @@ mod tests {
         let k = Knowledge::new();
         let mut a = Clone::default();
         let mut out = Vec::new();
-        a.observe(&lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0), &k, &mut out);
-        a.observe(&lte("b", 5, 1300, 1, ("262", "01"), 4021, 100, -60.0), &k, &mut out);
+        a.observe(
+            &lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0),
+            &k,
+            &mut out,
+        );
+        a.observe(
+            &lte("b", 5, 1300, 1, ("262", "01"), 4021, 100, -60.0),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
-        assert!(out[0].evidence.detail.contains("1300/1"), "{}", out[0].evidence.detail);
+        assert!(
+            out[0].evidence.detail.contains("1300/1"),
+            "{}",
+            out[0].evidence.detail
+        );
     }
 
     #[test]
     fn known_cell_that_moved() {
         let o = lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0);
-        let kc = KnownCell { rat: o.rat, cell: o.cell.clone(), lat: Some(52.52), lon: Some(13.40), range_m: Some(300.0), samples: 10, source: KnownCellSource::Imported, average_signal_dbm: None, created: None, updated: None, profiles: vec![] };
+        let kc = KnownCell {
+            rat: o.rat,
+            cell: o.cell.clone(),
+            lat: Some(52.52),
+            lon: Some(13.40),
+            range_m: Some(300.0),
+            samples: 10,
+            source: KnownCellSource::Imported,
+            average_signal_dbm: None,
+            created: None,
+            updated: None,
+            profiles: vec![],
+        };
         assert!(moved(o.rat, &kc, 52.5205, 13.4005, 100.0, t(0)).is_none());
         let f = moved(o.rat, &kc, 52.53, 13.40, 100.0, t(0)).unwrap();
-        assert!(f.evidence.detail.contains("1112 m"), "{}", f.evidence.detail);
+        assert!(
+            f.evidence.detail.contains("1112 m"),
+            "{}",
+            f.evidence.detail
+        );
         // A wide ellipse tolerates the same offset.
         assert!(moved(o.rat, &kc, 52.53, 13.40, 400.0, t(0)).is_none());
     }

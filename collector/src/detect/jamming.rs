@@ -69,14 +69,20 @@ impl Jamming {
             return None;
         }
         let b = self.baselines.entry(k).or_default();
-        let mut rises: Vec<f64> = s.channels.iter().filter_map(|c| b.power.get(&c.freq_hz).map(|base| c.power_dbm - base)).collect();
-        let judged = b.scans >= MIN_SCANS && !rises.is_empty() && rises.len() * 2 >= s.channels.len();
+        let mut rises: Vec<f64> = s
+            .channels
+            .iter()
+            .filter_map(|c| b.power.get(&c.freq_hz).map(|base| c.power_dbm - base))
+            .collect();
+        let judged =
+            b.scans >= MIN_SCANS && !rises.is_empty() && rises.len() * 2 >= s.channels.len();
         let mut finding = None;
         let mut rising = false;
         if judged {
             rises.sort_by(f64::total_cmp);
             let median = rises[rises.len() / 2];
-            let frac = rises.iter().filter(|r| **r > RISE_DB - 5.0).count() as f64 / rises.len() as f64;
+            let frac =
+                rises.iter().filter(|r| **r > RISE_DB - 5.0).count() as f64 / rises.len() as f64;
             rising = median > RISE_DB && frac >= MIN_FRACTION;
             if rising && !b.rising {
                 finding = Some(Finding {
@@ -124,7 +130,12 @@ mod tests {
             sensor_id: "a".into(),
             time: t(i),
             band: "lte_b20".into(),
-            channels: (0..30).map(|c| SpectrumChannel { freq_hz: 791_000_000 + c * 1_000_000, power_dbm: level + if c % 3 == 0 { 3.0 } else { 0.0 } }).collect(),
+            channels: (0..30)
+                .map(|c| SpectrumChannel {
+                    freq_hz: 791_000_000 + c * 1_000_000,
+                    power_dbm: level + if c % 3 == 0 { 3.0 } else { 0.0 },
+                })
+                .collect(),
         }
     }
 

@@ -44,7 +44,14 @@ impl CellKey {
 /// `rat:mcc-mnc:area:ci` when the cell broadcasts its global identity.
 pub fn global_key(rat: Rat, cell: &CellId) -> Option<String> {
     let area = cell.tac.or(cell.lac.map(u32::from))?;
-    Some(format!("{}:{}-{}:{}:{}", rat, cell.mcc.as_ref()?, cell.mnc.as_ref()?, area, cell.cell_identity?))
+    Some(format!(
+        "{}:{}-{}:{}:{}",
+        rat,
+        cell.mcc.as_ref()?,
+        cell.mnc.as_ref()?,
+        area,
+        cell.cell_identity?
+    ))
 }
 
 /// The legitimate network and the sensors, as analyzers see it.
@@ -65,10 +72,15 @@ impl Knowledge {
 
     /// Adds or replaces a known cell (ignored without a global identity).
     pub fn insert(&mut self, cell: KnownCell) {
-        let Some(key) = global_key(cell.rat, &cell.cell) else { return };
+        let Some(key) = global_key(cell.rat, &cell.cell) else {
+            return;
+        };
         if let Some(plmn) = cell.cell.plmn() {
             if let Some(ch) = cell.cell.channel(cell.rat) {
-                self.plmn_channels.entry((cell.rat, plmn.clone())).or_default().insert(ch);
+                self.plmn_channels
+                    .entry((cell.rat, plmn.clone()))
+                    .or_default()
+                    .insert(ch);
             }
             if !self.cells.contains_key(&key) {
                 *self.plmn_cells.entry((cell.rat, plmn)).or_default() += 1;
@@ -107,7 +119,10 @@ impl Knowledge {
 
     /// Number of known cells of `plmn` and `rat`.
     pub fn cells_of(&self, rat: Rat, plmn: &str) -> usize {
-        self.plmn_cells.get(&(rat, plmn.to_string())).copied().unwrap_or(0)
+        self.plmn_cells
+            .get(&(rat, plmn.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Country codes of the known network.
@@ -138,19 +153,58 @@ mod tests {
 
     #[test]
     fn keys_and_lookup() {
-        let c = CellId { earfcn: Some(6300), pci: Some(123), mcc: Some("262".into()), mnc: Some("01".into()), tac: Some(4021), cell_identity: Some(7), ..CellId::default() };
+        let c = CellId {
+            earfcn: Some(6300),
+            pci: Some(123),
+            mcc: Some("262".into()),
+            mnc: Some("01".into()),
+            tac: Some(4021),
+            cell_identity: Some(7),
+            ..CellId::default()
+        };
         assert_eq!(CellKey::of(Rat::Lte, &c).0, "lte:262-01:4021:7");
-        let phy = CellId { earfcn: Some(6300), pci: Some(5), ..CellId::default() };
+        let phy = CellId {
+            earfcn: Some(6300),
+            pci: Some(5),
+            ..CellId::default()
+        };
         assert_eq!(CellKey::of(Rat::Lte, &phy).0, "lte@6300/5");
         let id = CellKey::of(Rat::Lte, &c).suspect_id();
         assert_eq!(id, CellKey::of(Rat::Lte, &c).suspect_id());
         assert!(id.starts_with("s-") && id.len() == 14);
         let mut k = Knowledge::new();
-        k.insert(KnownCell { rat: Rat::Lte, cell: c.clone(), lat: None, lon: None, range_m: None, samples: 0, source: KnownCellSource::Imported, average_signal_dbm: None, created: None, updated: None, profiles: vec![] });
+        k.insert(KnownCell {
+            rat: Rat::Lte,
+            cell: c.clone(),
+            lat: None,
+            lon: None,
+            range_m: None,
+            samples: 0,
+            source: KnownCellSource::Imported,
+            average_signal_dbm: None,
+            created: None,
+            updated: None,
+            profiles: vec![],
+        });
         // An observation with channel and PCI still matches on the global identity.
-        assert!(k.lookup(Rat::Lte, &CellId { pci: Some(400), ..c.clone() }).is_some());
+        assert!(k
+            .lookup(
+                Rat::Lte,
+                &CellId {
+                    pci: Some(400),
+                    ..c.clone()
+                }
+            )
+            .is_some());
         assert!(k.lookup(Rat::Gsm, &c).is_none());
-        assert_eq!(k.channels_of(Rat::Lte, "26201").unwrap().iter().copied().collect::<Vec<_>>(), vec![6300]);
+        assert_eq!(
+            k.channels_of(Rat::Lte, "26201")
+                .unwrap()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![6300]
+        );
         assert_eq!(k.cells_of(Rat::Lte, "26201"), 1);
     }
 }

@@ -85,9 +85,33 @@ pub(crate) mod testutil {
     use towerwatch_models::{CellId, Observation, Position, Rat, Timestamp};
 
     /// An LTE observation at `t_s` seconds with a full identity.
-    pub fn lte(sensor: &str, t_s: i64, earfcn: u32, pci: u16, plmn: (&str, &str), tac: u32, ci: u64, rsrp: f64) -> Observation {
-        let cell = CellId { earfcn: Some(earfcn), pci: Some(pci), mcc: Some(plmn.0.into()), mnc: Some(plmn.1.into()), tac: Some(tac), cell_identity: Some(ci), ..CellId::default() };
-        let mut o = Observation::new(sensor, t_s as u64, Timestamp::from_unix_ms(1_800_000_000_000 + t_s * 1000), Rat::Lte, cell);
+    #[allow(clippy::too_many_arguments)]
+    pub fn lte(
+        sensor: &str,
+        t_s: i64,
+        earfcn: u32,
+        pci: u16,
+        plmn: (&str, &str),
+        tac: u32,
+        ci: u64,
+        rsrp: f64,
+    ) -> Observation {
+        let cell = CellId {
+            earfcn: Some(earfcn),
+            pci: Some(pci),
+            mcc: Some(plmn.0.into()),
+            mnc: Some(plmn.1.into()),
+            tac: Some(tac),
+            cell_identity: Some(ci),
+            ..CellId::default()
+        };
+        let mut o = Observation::new(
+            sensor,
+            t_s as u64,
+            Timestamp::from_unix_ms(1_800_000_000_000 + t_s * 1000),
+            Rat::Lte,
+            cell,
+        );
         o.measurement.rsrp_dbm = Some(rsrp);
         o
     }

@@ -58,18 +58,40 @@ impl Analyzer for PlmnChannel {
                 out.push(Finding::about(obs, kind, VERSION, weight, detail));
             }
         };
-        if let (Some(ch), Some(chs)) = (obs.cell.channel(obs.rat), known.channels_of(obs.rat, &plmn)) {
+        if let (Some(ch), Some(chs)) =
+            (obs.cell.channel(obs.rat), known.channels_of(obs.rat, &plmn))
+        {
             if known.cells_of(obs.rat, &plmn) >= MIN_KNOWN_CELLS && !chs.contains(&ch) {
-                let detail = format!("{plmn} on {} channel {ch}, where its known cells use {:?}", obs.rat, chs.iter().take(16).collect::<Vec<_>>());
+                let detail = format!(
+                    "{plmn} on {} channel {ch}, where its known cells use {:?}",
+                    obs.rat,
+                    chs.iter().take(16).collect::<Vec<_>>()
+                );
                 emit(NAME, WEIGHT, detail, self);
             }
         }
         let mcc = obs.cell.mcc.as_deref().unwrap_or_default();
         if !known.mccs().is_empty() && !known.mccs().contains(mcc) {
             let test = matches!(mcc, "001" | "002" | "999");
-            let what = if test { "a test network code" } else { "not in the known network" };
-            let detail = format!("MCC {mcc} ({plmn}) is {what}; known MCCs {:?}", known.mccs());
-            emit(FOREIGN, if test { TEST_PLMN_WEIGHT } else { FOREIGN_WEIGHT }, detail, self);
+            let what = if test {
+                "a test network code"
+            } else {
+                "not in the known network"
+            };
+            let detail = format!(
+                "MCC {mcc} ({plmn}) is {what}; known MCCs {:?}",
+                known.mccs()
+            );
+            emit(
+                FOREIGN,
+                if test {
+                    TEST_PLMN_WEIGHT
+                } else {
+                    FOREIGN_WEIGHT
+                },
+                detail,
+                self,
+            );
         }
     }
 }
@@ -83,8 +105,29 @@ mod tests {
     fn known() -> Knowledge {
         let mut k = Knowledge::new();
         for (i, ch) in [6300u32, 6300, 1300].iter().enumerate() {
-            let o = lte("a", 0, *ch, i as u16, ("262", "01"), 4021, 100 + i as u64, -80.0);
-            k.insert(KnownCell { rat: o.rat, cell: o.cell, lat: None, lon: None, range_m: None, samples: 1, source: KnownCellSource::Learned, average_signal_dbm: None, created: None, updated: None, profiles: vec![] });
+            let o = lte(
+                "a",
+                0,
+                *ch,
+                i as u16,
+                ("262", "01"),
+                4021,
+                100 + i as u64,
+                -80.0,
+            );
+            k.insert(KnownCell {
+                rat: o.rat,
+                cell: o.cell,
+                lat: None,
+                lon: None,
+                range_m: None,
+                samples: 1,
+                source: KnownCellSource::Learned,
+                average_signal_dbm: None,
+                created: None,
+                updated: None,
+                profiles: vec![],
+            });
         }
         k
     }
@@ -95,18 +138,38 @@ mod tests {
         let mut a = PlmnChannel::default();
         let mut out = Vec::new();
         // A new cell on a used channel: nothing here.
-        a.observe(&lte("a", 0, 1300, 9, ("262", "01"), 4021, 200, -80.0), &k, &mut out);
+        a.observe(
+            &lte("a", 0, 1300, 9, ("262", "01"), 4021, 200, -80.0),
+            &k,
+            &mut out,
+        );
         assert!(out.is_empty());
-        a.observe(&lte("a", 0, 3050, 9, ("262", "01"), 4021, 201, -80.0), &k, &mut out);
-        a.observe(&lte("b", 1, 3050, 9, ("262", "01"), 4021, 201, -80.0), &k, &mut out);
+        a.observe(
+            &lte("a", 0, 3050, 9, ("262", "01"), 4021, 201, -80.0),
+            &k,
+            &mut out,
+        );
+        a.observe(
+            &lte("b", 1, 3050, 9, ("262", "01"), 4021, 201, -80.0),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 1, "reported once");
         assert_eq!(out[0].evidence.kind, NAME);
-        a.observe(&lte("a", 0, 6300, 9, ("001", "01"), 1, 1, -50.0), &k, &mut out);
+        a.observe(
+            &lte("a", 0, 6300, 9, ("001", "01"), 1, 1, -50.0),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 2);
         assert_eq!(out[1].evidence.kind, FOREIGN);
         assert_eq!(out[1].evidence.weight, Some(TEST_PLMN_WEIGHT));
         // An operator with too few known cells: its channels are not judged.
-        a.observe(&lte("a", 0, 3050, 9, ("262", "02"), 4021, 201, -80.0), &k, &mut out);
+        a.observe(
+            &lte("a", 0, 3050, 9, ("262", "02"), 4021, 201, -80.0),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 2);
     }
 }

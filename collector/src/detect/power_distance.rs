@@ -75,10 +75,17 @@ impl Analyzer for PowerDistance {
         VERSION
     }
     fn observe(&mut self, obs: &Observation, known: &Knowledge, out: &mut Vec<Finding>) {
-        let Some(kc) = known.lookup(obs.rat, &obs.cell) else { return };
-        let Some(p) = obs.measurement.main_power_dbm() else { return };
+        let Some(kc) = known.lookup(obs.rat, &obs.cell) else {
+            return;
+        };
+        let Some(p) = obs.measurement.main_power_dbm() else {
+            return;
+        };
         let key = super::CellKey::of(obs.rat, &obs.cell).0;
-        let sensor = obs.position.as_ref().or_else(|| known.sensor(&obs.sensor_id));
+        let sensor = obs
+            .position
+            .as_ref()
+            .or_else(|| known.sensor(&obs.sensor_id));
         if let (Some(s), Some(lat), Some(lon)) = (sensor, kc.lat, kc.lon) {
             let d = haversine_m((s.lat, s.lon), (lat, lon));
             let bound = P0_MAX_DBM - 10.0 * N_MIN * d.max(1.0).log10();
@@ -89,14 +96,18 @@ impl Analyzer for PowerDistance {
         }
         if let Some(prof) = kc.profiles.iter().find(|pp| pp.sensor_id == obs.sensor_id) {
             let limit = JUMP_DB.max(4.0 * prof.std_db);
-            if prof.count >= MIN_PROFILE && (p - prof.mean_dbm).abs() > limit && self.fresh(&key, obs, JUMP) {
+            if prof.count >= MIN_PROFILE
+                && (p - prof.mean_dbm).abs() > limit
+                && self.fresh(&key, obs, JUMP)
+            {
                 let detail = format!("{p:.1} dBm, {:+.1} dB off this sensor's profile ({:.1} ± {:.1} dB over {} measurements)", p - prof.mean_dbm, prof.mean_dbm, prof.std_db, prof.count);
                 out.push(Finding::about(obs, JUMP, VERSION, JUMP_WEIGHT, detail));
             }
         }
     }
     fn tick(&mut self, now: Timestamp, _known: &Knowledge, _out: &mut Vec<Finding>) {
-        self.reported.retain(|_, t| now.seconds_since(*t) < REPORT_INTERVAL_S);
+        self.reported
+            .retain(|_, t| now.seconds_since(*t) < REPORT_INTERVAL_S);
     }
 }
 
@@ -110,9 +121,27 @@ mod tests {
     fn too_strong_for_the_distance_and_off_profile() {
         let o = lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0);
         let mut k = Knowledge::new();
-        let prof = PowerProfile { sensor_id: "a".into(), count: 50, mean_dbm: -95.0, std_db: 3.0, last_seen: None };
+        let prof = PowerProfile {
+            sensor_id: "a".into(),
+            count: 50,
+            mean_dbm: -95.0,
+            std_db: 3.0,
+            last_seen: None,
+        };
         // Site 1.11 km north of the sensor: bound 0 − 25·log10(1112) = −76.2 dBm.
-        k.insert(KnownCell { rat: o.rat, cell: o.cell.clone(), lat: Some(52.53), lon: Some(13.40), range_m: None, samples: 9, source: KnownCellSource::Imported, average_signal_dbm: None, created: None, updated: None, profiles: vec![prof] });
+        k.insert(KnownCell {
+            rat: o.rat,
+            cell: o.cell.clone(),
+            lat: Some(52.53),
+            lon: Some(13.40),
+            range_m: None,
+            samples: 9,
+            source: KnownCellSource::Imported,
+            average_signal_dbm: None,
+            created: None,
+            updated: None,
+            profiles: vec![prof],
+        });
         let mut a = PowerDistance::default();
         let mut out = Vec::new();
         // −80 dBm is 15 dB off the profile (not more): nothing; and below the distance bound.
@@ -124,9 +153,17 @@ mod tests {
         a.observe(&strong, &k, &mut out);
         let kinds: Vec<&str> = out.iter().map(|f| f.evidence.kind.as_str()).collect();
         assert_eq!(kinds, vec![NAME, JUMP]);
-        assert!(out[0].evidence.detail.contains("1112 m"), "{}", out[0].evidence.detail);
+        assert!(
+            out[0].evidence.detail.contains("1112 m"),
+            "{}",
+            out[0].evidence.detail
+        );
         // Unknown cells are not judged here.
-        let other = at(lte("a", 0, 6300, 2, ("262", "01"), 4021, 999, -30.0), 52.52, 13.40);
+        let other = at(
+            lte("a", 0, 6300, 2, ("262", "01"), 4021, 999, -30.0),
+            52.52,
+            13.40,
+        );
         a.observe(&other, &k, &mut out);
         assert_eq!(out.len(), 2);
     }

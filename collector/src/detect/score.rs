@@ -18,7 +18,9 @@ pub fn score(evidence: &[Evidence]) -> f64 {
         if !w.is_finite() {
             continue;
         }
-        let entry = kinds.entry(e.kind.as_str()).or_insert((0.0, BTreeSet::new()));
+        let entry = kinds
+            .entry(e.kind.as_str())
+            .or_insert((0.0, BTreeSet::new()));
         entry.0 = entry.0.max(w.clamp(0.0, 0.99));
         if let Some(s) = &e.sensor_id {
             entry.1.insert(s.as_str());
@@ -38,7 +40,14 @@ mod tests {
     use super::*;
 
     fn ev(kind: &str, sensor: &str, w: f64) -> Evidence {
-        Evidence { kind: kind.into(), sensor_id: Some(sensor.into()), detail: String::new(), rule_version: Some(1), time: None, weight: Some(w) }
+        Evidence {
+            kind: kind.into(),
+            sensor_id: Some(sensor.into()),
+            detail: String::new(),
+            rule_version: Some(1),
+            time: None,
+            weight: Some(w),
+        }
     }
 
     #[test]
@@ -46,12 +55,18 @@ mod tests {
         assert_eq!(score(&[]), 0.0);
         assert!((score(&[ev("unknown_cell", "a", 0.4)]) - 0.4).abs() < 1e-12);
         // The same sensor repeating itself adds nothing.
-        assert!((score(&[ev("unknown_cell", "a", 0.4), ev("unknown_cell", "a", 0.4)]) - 0.4).abs() < 1e-12);
+        assert!(
+            (score(&[ev("unknown_cell", "a", 0.4), ev("unknown_cell", "a", 0.4)]) - 0.4).abs()
+                < 1e-12
+        );
         // A second sensor: 1 − 0.6^1.25.
         let two = score(&[ev("unknown_cell", "a", 0.4), ev("unknown_cell", "b", 0.4)]);
         assert!((two - (1.0 - 0.6f64.powf(1.25))).abs() < 1e-12);
         // Two kinds: 1 − 0.6·0.4 = 0.76.
-        assert!((score(&[ev("unknown_cell", "a", 0.4), ev("area_mismatch", "a", 0.6)]) - 0.76).abs() < 1e-12);
+        assert!(
+            (score(&[ev("unknown_cell", "a", 0.4), ev("area_mismatch", "a", 0.6)]) - 0.76).abs()
+                < 1e-12
+        );
         // Bounded below 1 even with many strong kinds.
         let many: Vec<Evidence> = (0..20).map(|i| ev(&format!("k{i}"), "a", 5.0)).collect();
         assert!(score(&many) <= 1.0);

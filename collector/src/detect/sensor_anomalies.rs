@@ -42,7 +42,11 @@ pub struct SensorAnomalies {
 
 impl SensorAnomalies {
     fn fresh(&mut self, obs: &Observation, kind: &str) -> bool {
-        let k = (super::CellKey::of(obs.rat, &obs.cell).0, obs.sensor_id.clone(), kind.to_string());
+        let k = (
+            super::CellKey::of(obs.rat, &obs.cell).0,
+            obs.sensor_id.clone(),
+            kind.to_string(),
+        );
         match self.reported.get(&k) {
             Some(t) if obs.time.seconds_since(*t).abs() < REPORT_INTERVAL_S => false,
             _ if self.reported.len() >= MAX_STATE && !self.reported.contains_key(&k) => false,
@@ -91,24 +95,36 @@ impl Analyzer for SensorAnomalies {
     fn observe(&mut self, obs: &Observation, known: &Knowledge, out: &mut Vec<Finding>) {
         let is_known = known.lookup(obs.rat, &obs.cell).is_some();
         for a in &obs.anomalies {
-            if a.severity == Severity::Info || (is_known && a.kind == kinds::NEW_CELL) || !self.fresh(obs, &a.kind) {
+            if a.severity == Severity::Info
+                || (is_known && a.kind == kinds::NEW_CELL)
+                || !self.fresh(obs, &a.kind)
+            {
                 continue;
             }
             let w = a.severity.weight() * if is_known { 0.5 } else { 1.0 };
-            let mut f = Finding::about(obs, &a.kind, a.rule_version.unwrap_or(0), w, format!("sensor rule: {}", a.detail));
+            let mut f = Finding::about(
+                obs,
+                &a.kind,
+                a.rule_version.unwrap_or(0),
+                w,
+                format!("sensor rule: {}", a.detail),
+            );
             f.evidence.rule_version = a.rule_version;
             out.push(f);
         }
         if let Some((serving, other, what)) = downgrade(obs) {
             if !obs.anomalies.iter().any(|a| a.kind == DOWNGRADE) && self.fresh(obs, DOWNGRADE) {
-                let detail = format!("{what} reselection priority {other} above the serving LTE priority {serving}");
+                let detail = format!(
+                    "{what} reselection priority {other} above the serving LTE priority {serving}"
+                );
                 let w = DOWNGRADE_WEIGHT * if is_known { 0.5 } else { 1.0 };
                 out.push(Finding::about(obs, DOWNGRADE, VERSION, w, detail));
             }
         }
     }
     fn tick(&mut self, now: Timestamp, _known: &Knowledge, _out: &mut Vec<Finding>) {
-        self.reported.retain(|_, t| now.seconds_since(*t) < REPORT_INTERVAL_S);
+        self.reported
+            .retain(|_, t| now.seconds_since(*t) < REPORT_INTERVAL_S);
     }
 }
 
@@ -125,8 +141,18 @@ mod tests {
         let mut a = SensorAnomalies::default();
         let mut out = Vec::new();
         let mut o = lte("a", 0, 6300, 301, ("262", "01"), 9999, 77, -60.0);
-        o.anomalies.push(Anomaly { kind: "empty_neighbour_list".into(), severity: Severity::Medium, detail: "SIB5 absent".into(), rule_version: Some(3) });
-        o.anomalies.push(Anomaly { kind: "cell_barred".into(), severity: Severity::Info, detail: "".into(), rule_version: None });
+        o.anomalies.push(Anomaly {
+            kind: "empty_neighbour_list".into(),
+            severity: Severity::Medium,
+            detail: "SIB5 absent".into(),
+            rule_version: Some(3),
+        });
+        o.anomalies.push(Anomaly {
+            kind: "cell_barred".into(),
+            severity: Severity::Info,
+            detail: "".into(),
+            rule_version: None,
+        });
         a.observe(&o, &k, &mut out);
         a.observe(&o, &k, &mut out);
         assert_eq!(out.len(), 1);
@@ -142,15 +168,31 @@ mod tests {
         let mut a = SensorAnomalies::default();
         let mut out = Vec::new();
         let mut o = lte("a", 0, 6300, 301, ("262", "01"), 9999, 77, -60.0);
-        let mut si = SystemInfo::default();
-        si.sib3 = Some(Sib3 { cell_reselection_priority: Some(5), ..Default::default() });
-        si.sib7 = Some(Sib7 { carriers: vec![GeranCarrier { arfcns: vec![62], band_indicator: None, cell_reselection_priority: Some(7), q_rx_lev_min_dbm: None }] });
+        let mut si = SystemInfo {
+            sib3: Some(Sib3 {
+                cell_reselection_priority: Some(5),
+                ..Default::default()
+            }),
+            sib7: Some(Sib7 {
+                carriers: vec![GeranCarrier {
+                    arfcns: vec![62],
+                    band_indicator: None,
+                    cell_reselection_priority: Some(7),
+                    q_rx_lev_min_dbm: None,
+                }],
+            }),
+            ..SystemInfo::default()
+        };
         o.system_info = Some(si.clone());
         assert_eq!(downgrade(&o), Some((5, 7, "GERAN (SIB7)")));
         a.observe(&o, &k, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].evidence.kind, "downgrade_priority");
-        assert!(out[0].evidence.detail.contains("priority 7 above"), "{}", out[0].evidence.detail);
+        assert!(
+            out[0].evidence.detail.contains("priority 7 above"),
+            "{}",
+            out[0].evidence.detail
+        );
         // Priority below serving: nothing.
         si.sib7.as_mut().unwrap().carriers[0].cell_reselection_priority = Some(2);
         o.system_info = Some(si);

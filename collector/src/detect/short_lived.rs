@@ -49,14 +49,22 @@ impl Analyzer for ShortLived {
         VERSION
     }
     fn observe(&mut self, obs: &Observation, known: &Knowledge, _out: &mut Vec<Finding>) {
-        if super::global_key(obs.rat, &obs.cell).is_none() || known.lookup(obs.rat, &obs.cell).is_some() {
+        if super::global_key(obs.rat, &obs.cell).is_none()
+            || known.lookup(obs.rat, &obs.cell).is_some()
+        {
             return;
         }
         let key = CellKey::of(obs.rat, &obs.cell);
         if self.lives.len() >= MAX_STATE && !self.lives.contains_key(&key) {
             return;
         }
-        let life = self.lives.entry(key).or_insert_with(|| Life { rat: obs.rat, cell: obs.cell.clone(), first: obs.time, last: obs.time, sensors: BTreeSet::new() });
+        let life = self.lives.entry(key).or_insert_with(|| Life {
+            rat: obs.rat,
+            cell: obs.cell.clone(),
+            first: obs.time,
+            last: obs.time,
+            sensors: BTreeSet::new(),
+        });
         life.first = life.first.min(obs.time);
         life.last = life.last.max(obs.time);
         if life.sensors.len() < 32 {
@@ -77,7 +85,10 @@ impl Analyzer for ShortLived {
                     evidence: Evidence {
                         kind: NAME.into(),
                         sensor_id: None,
-                        detail: format!("on air for {:.0} s ({} to {}), heard by {:?}, silent since", life, l.first, l.last, l.sensors),
+                        detail: format!(
+                            "on air for {:.0} s ({} to {}), heard by {:?}, silent since",
+                            life, l.first, l.last, l.sensors
+                        ),
                         rule_version: Some(VERSION),
                         time: Some(l.last),
                         weight: Some(WEIGHT),
@@ -100,19 +111,35 @@ mod tests {
         let mut a = ShortLived::default();
         let mut out = Vec::new();
         for s in [0, 60, 120, 300] {
-            a.observe(&lte("a", s, 6300, 301, ("262", "01"), 9999, 77, -60.0), &k, &mut out);
+            a.observe(
+                &lte("a", s, 6300, 301, ("262", "01"), 9999, 77, -60.0),
+                &k,
+                &mut out,
+            );
         }
         // A long-lived one.
         for s in (0..4000).step_by(100) {
-            a.observe(&lte("a", s, 6300, 1, ("262", "01"), 4021, 100, -80.0), &k, &mut out);
+            a.observe(
+                &lte("a", s, 6300, 1, ("262", "01"), 4021, 100, -80.0),
+                &k,
+                &mut out,
+            );
         }
         a.tick(t(600), &k, &mut out);
         assert!(out.is_empty(), "still within the gap");
         a.tick(t(901), &k, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].key.0, "lte:262-01:9999:77");
-        assert!(out[0].evidence.detail.contains("300 s"), "{}", out[0].evidence.detail);
+        assert!(
+            out[0].evidence.detail.contains("300 s"),
+            "{}",
+            out[0].evidence.detail
+        );
         a.tick(t(5000), &k, &mut out);
-        assert_eq!(out.len(), 1, "the long-lived cell is forgotten, not reported");
+        assert_eq!(
+            out.len(),
+            1,
+            "the long-lived cell is forgotten, not reported"
+        );
     }
 }

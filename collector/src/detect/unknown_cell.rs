@@ -37,7 +37,9 @@ impl Analyzer for UnknownCell {
         VERSION
     }
     fn observe(&mut self, obs: &Observation, known: &Knowledge, out: &mut Vec<Finding>) {
-        let Some(key) = super::global_key(obs.rat, &obs.cell) else { return };
+        let Some(key) = super::global_key(obs.rat, &obs.cell) else {
+            return;
+        };
         if known.lookup(obs.rat, &obs.cell).is_some() {
             return;
         }
@@ -51,11 +53,16 @@ impl Analyzer for UnknownCell {
             return;
         }
         self.reported.insert(k, obs.time);
-        let detail = format!("{} is not a known cell ({} known)", obs.cell.describe(obs.rat), known.len());
+        let detail = format!(
+            "{} is not a known cell ({} known)",
+            obs.cell.describe(obs.rat),
+            known.len()
+        );
         out.push(Finding::about(obs, NAME, VERSION, WEIGHT, detail));
     }
     fn tick(&mut self, now: Timestamp, _known: &Knowledge, _out: &mut Vec<Finding>) {
-        self.reported.retain(|_, t| now.seconds_since(*t) < REPORT_INTERVAL_S);
+        self.reported
+            .retain(|_, t| now.seconds_since(*t) < REPORT_INTERVAL_S);
     }
 }
 
@@ -69,21 +76,45 @@ mod tests {
     fn unknown_is_reported_once_per_interval_and_known_never() {
         let mut k = Knowledge::new();
         let legit = lte("a", 0, 6300, 1, ("262", "01"), 4021, 100, -80.0);
-        k.insert(KnownCell { rat: legit.rat, cell: legit.cell.clone(), lat: None, lon: None, range_m: None, samples: 1, source: KnownCellSource::Imported, average_signal_dbm: None, created: None, updated: None, profiles: vec![] });
+        k.insert(KnownCell {
+            rat: legit.rat,
+            cell: legit.cell.clone(),
+            lat: None,
+            lon: None,
+            range_m: None,
+            samples: 1,
+            source: KnownCellSource::Imported,
+            average_signal_dbm: None,
+            created: None,
+            updated: None,
+            profiles: vec![],
+        });
         let mut a = UnknownCell::default();
         let mut out = Vec::new();
         a.observe(&legit, &k, &mut out);
         assert!(out.is_empty());
         let rogue = lte("a", 0, 6300, 301, ("262", "01"), 9999, 77, -60.0);
         a.observe(&rogue, &k, &mut out);
-        a.observe(&lte("a", 30, 6300, 301, ("262", "01"), 9999, 77, -60.0), &k, &mut out);
+        a.observe(
+            &lte("a", 30, 6300, 301, ("262", "01"), 9999, 77, -60.0),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].evidence.kind, "unknown_cell");
         assert_eq!(out[0].evidence.rule_version, Some(1));
         assert_eq!(out[0].key.0, "lte:262-01:9999:77");
         // Another sensor reports it too; and the first again after the interval.
-        a.observe(&lte("b", 31, 6300, 301, ("262", "01"), 9999, 77, -70.0), &k, &mut out);
-        a.observe(&lte("a", 700, 6300, 301, ("262", "01"), 9999, 77, -60.0), &k, &mut out);
+        a.observe(
+            &lte("b", 31, 6300, 301, ("262", "01"), 9999, 77, -70.0),
+            &k,
+            &mut out,
+        );
+        a.observe(
+            &lte("a", 700, 6300, 301, ("262", "01"), 9999, 77, -60.0),
+            &k,
+            &mut out,
+        );
         assert_eq!(out.len(), 3);
         // Without a global identity nothing is judged.
         let mut partial = rogue.clone();

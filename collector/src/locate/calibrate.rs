@@ -68,17 +68,38 @@ pub struct CalibrationOptions {
 }
 
 /// Fits the model to readings of cells at `cells` from sensors at `sensors`.
-pub fn calibrate(model: &PathLoss, sensors: &[Enu], cells: &[Enu], readings: &[KnownReading], opt: CalibrationOptions) -> Result<Calibration, CalibrationError> {
-    if readings.iter().any(|r| r.cell >= cells.len() || r.sensor >= sensors.len() || !r.power_dbm.is_finite()) {
+pub fn calibrate(
+    model: &PathLoss,
+    sensors: &[Enu],
+    cells: &[Enu],
+    readings: &[KnownReading],
+    opt: CalibrationOptions,
+) -> Result<Calibration, CalibrationError> {
+    if readings
+        .iter()
+        .any(|r| r.cell >= cells.len() || r.sensor >= sensors.len() || !r.power_dbm.is_finite())
+    {
         return Err(CalibrationError::BadIndex);
     }
     let used_cells = count_used(readings.iter().map(|r| r.cell), cells.len());
     let used_sensors = count_used(readings.iter().map(|r| r.sensor), sensors.len());
-    let unknowns = used_cells + usize::from(opt.fit_exponent) + if opt.fit_offsets { used_sensors.saturating_sub(1) } else { 0 };
+    let unknowns = used_cells
+        + usize::from(opt.fit_exponent)
+        + if opt.fit_offsets {
+            used_sensors.saturating_sub(1)
+        } else {
+            0
+        };
     if readings.len() <= unknowns {
-        return Err(CalibrationError::TooFewReadings { readings: readings.len(), unknowns });
+        return Err(CalibrationError::TooFewReadings {
+            readings: readings.len(),
+            unknowns,
+        });
     }
-    let l: Vec<f64> = readings.iter().map(|r| 10.0 * model.distance(cells[r.cell], sensors[r.sensor]).log10()).collect();
+    let l: Vec<f64> = readings
+        .iter()
+        .map(|r| 10.0 * model.distance(cells[r.cell], sensors[r.sensor]).log10())
+        .collect();
     let mut n = model.exponent;
     let mut b = vec![0.0; sensors.len()];
     let mut p0 = vec![0.0; cells.len()];
@@ -111,7 +132,11 @@ pub fn calibrate(model: &PathLoss, sensors: &[Enu], cells: &[Enu], readings: &[K
                 cnt[r.sensor] += 1;
             }
             for s in 0..sensors.len() {
-                b[s] = if cnt[s] > 0 { sum[s] / cnt[s] as f64 } else { 0.0 };
+                b[s] = if cnt[s] > 0 {
+                    sum[s] / cnt[s] as f64
+                } else {
+                    0.0
+                };
             }
             let used: Vec<usize> = (0..sensors.len()).filter(|&s| cnt[s] > 0).collect();
             let mean = used.iter().map(|&s| b[s]).sum::<f64>() / used.len().max(1) as f64;
@@ -127,7 +152,13 @@ pub fn calibrate(model: &PathLoss, sensors: &[Enu], cells: &[Enu], readings: &[K
         prev = sse;
     }
     let dof = (readings.len() - unknowns).max(1) as f64;
-    Ok(Calibration { exponent: n, sigma_db: (prev / dof).sqrt(), offsets_db: b, p0_dbm: p0, readings: readings.len() })
+    Ok(Calibration {
+        exponent: n,
+        sigma_db: (prev / dof).sqrt(),
+        offsets_db: b,
+        p0_dbm: p0,
+        readings: readings.len(),
+    })
 }
 
 fn count_used(it: impl Iterator<Item = usize>, len: usize) -> usize {
@@ -136,7 +167,12 @@ fn count_used(it: impl Iterator<Item = usize>, len: usize) -> usize {
     seen.iter().filter(|&&s| s).count()
 }
 
-fn cell_means(readings: &[KnownReading], y: &[f64], l: &[f64], cells: usize) -> (Vec<f64>, Vec<f64>) {
+fn cell_means(
+    readings: &[KnownReading],
+    y: &[f64],
+    l: &[f64],
+    cells: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let mut sy = vec![0.0; cells];
     let mut sl = vec![0.0; cells];
     let mut c = vec![0usize; cells];
@@ -154,7 +190,11 @@ fn cell_means(readings: &[KnownReading], y: &[f64], l: &[f64], cells: usize) -> 
 }
 
 fn sse(readings: &[KnownReading], l: &[f64], p0: &[f64], n: f64, b: &[f64]) -> f64 {
-    readings.iter().enumerate().map(|(i, r)| (r.power_dbm - p0[r.cell] + n * l[i] - b[r.sensor]).powi(2)).sum()
+    readings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.power_dbm - p0[r.cell] + n * l[i] - b[r.sensor]).powi(2))
+        .sum()
 }
 
 #[cfg(test)]
@@ -163,9 +203,23 @@ mod tests {
     use crate::locate::sim::Rng;
 
     fn setup() -> (PathLoss, Vec<Enu>, Vec<Enu>) {
-        let model = PathLoss { exponent: 3.5, sigma_db: 6.0, height_m: 5.0, min_distance_m: 1.0 };
-        let sensors: Vec<Enu> = (0..16).map(|i| [(i % 4) as f64 * 200.0, (i / 4) as f64 * 200.0]).collect();
-        let cells: Vec<Enu> = vec![[50.0, 80.0], [420.0, 90.0], [300.0, 500.0], [610.0, 610.0], [100.0, 450.0], [550.0, 300.0]];
+        let model = PathLoss {
+            exponent: 3.5,
+            sigma_db: 6.0,
+            height_m: 5.0,
+            min_distance_m: 1.0,
+        };
+        let sensors: Vec<Enu> = (0..16)
+            .map(|i| [(i % 4) as f64 * 200.0, (i / 4) as f64 * 200.0])
+            .collect();
+        let cells: Vec<Enu> = vec![
+            [50.0, 80.0],
+            [420.0, 90.0],
+            [300.0, 500.0],
+            [610.0, 610.0],
+            [100.0, 450.0],
+            [550.0, 300.0],
+        ];
         (model, sensors, cells)
     }
 
@@ -177,14 +231,33 @@ mod tests {
         for (k, c) in cells.iter().enumerate() {
             for (s, p) in sensors.iter().enumerate() {
                 let p = -10.0 - k as f64 - 3.2 * 10.0 * model.distance(*c, *p).log10() + truth_b[s];
-                r.push(KnownReading { cell: k, sensor: s, power_dbm: p });
+                r.push(KnownReading {
+                    cell: k,
+                    sensor: s,
+                    power_dbm: p,
+                });
             }
         }
-        let fit = calibrate(&model, &sensors, &cells, &r, CalibrationOptions { fit_exponent: true, fit_offsets: true }).unwrap();
+        let fit = calibrate(
+            &model,
+            &sensors,
+            &cells,
+            &r,
+            CalibrationOptions {
+                fit_exponent: true,
+                fit_offsets: true,
+            },
+        )
+        .unwrap();
         assert!((fit.exponent - 3.2).abs() < 1e-6, "{}", fit.exponent);
         let mean_b = truth_b.iter().sum::<f64>() / 16.0;
-        for s in 0..16 {
-            assert!((fit.offsets_db[s] - (truth_b[s] - mean_b)).abs() < 1e-5, "{s}: {} vs {}", fit.offsets_db[s], truth_b[s] - mean_b);
+        for (s, tb) in truth_b.iter().enumerate() {
+            assert!(
+                (fit.offsets_db[s] - (tb - mean_b)).abs() < 1e-5,
+                "{s}: {} vs {}",
+                fit.offsets_db[s],
+                tb - mean_b
+            );
         }
         assert!(fit.sigma_db < 1e-5);
     }
@@ -197,25 +270,78 @@ mod tests {
         for _ in 0..10 {
             for (k, c) in cells.iter().enumerate() {
                 for (s, p) in sensors.iter().enumerate() {
-                    let p = -15.0 - 3.5 * 10.0 * model.distance(*c, *p).log10() + if s == 3 { 6.0 } else { 0.0 } + 6.0 * rng.normal();
-                    r.push(KnownReading { cell: k, sensor: s, power_dbm: p });
+                    let p = -15.0 - 3.5 * 10.0 * model.distance(*c, *p).log10()
+                        + if s == 3 { 6.0 } else { 0.0 }
+                        + 6.0 * rng.normal();
+                    r.push(KnownReading {
+                        cell: k,
+                        sensor: s,
+                        power_dbm: p,
+                    });
                 }
             }
         }
-        let fit = calibrate(&model, &sensors, &cells, &r, CalibrationOptions { fit_exponent: true, fit_offsets: true }).unwrap();
+        let fit = calibrate(
+            &model,
+            &sensors,
+            &cells,
+            &r,
+            CalibrationOptions {
+                fit_exponent: true,
+                fit_offsets: true,
+            },
+        )
+        .unwrap();
         assert!((fit.exponent - 3.5).abs() < 0.15, "{}", fit.exponent);
         assert!((fit.sigma_db - 6.0).abs() < 0.4, "{}", fit.sigma_db);
         // Sensor 3 reads 6 dB hot: its offset stands out from the rest.
         assert!(fit.offsets_db[3] > 4.0, "{:?}", fit.offsets_db);
-        assert!(fit.offsets_db.iter().enumerate().filter(|(s, _)| *s != 3).all(|(_, b)| b.abs() < 3.0));
+        assert!(fit
+            .offsets_db
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| *s != 3)
+            .all(|(_, b)| b.abs() < 3.0));
     }
 
     #[test]
     fn refuses_underdetermined_input() {
         let (model, sensors, cells) = setup();
-        let r = [KnownReading { cell: 0, sensor: 0, power_dbm: -70.0 }];
-        assert!(matches!(calibrate(&model, &sensors, &cells, &r, CalibrationOptions { fit_exponent: true, fit_offsets: false }), Err(CalibrationError::TooFewReadings { .. })));
-        let bad = [KnownReading { cell: 99, sensor: 0, power_dbm: -70.0 }];
-        assert_eq!(calibrate(&model, &sensors, &cells, &bad, CalibrationOptions { fit_exponent: true, fit_offsets: false }), Err(CalibrationError::BadIndex));
+        let r = [KnownReading {
+            cell: 0,
+            sensor: 0,
+            power_dbm: -70.0,
+        }];
+        assert!(matches!(
+            calibrate(
+                &model,
+                &sensors,
+                &cells,
+                &r,
+                CalibrationOptions {
+                    fit_exponent: true,
+                    fit_offsets: false
+                }
+            ),
+            Err(CalibrationError::TooFewReadings { .. })
+        ));
+        let bad = [KnownReading {
+            cell: 99,
+            sensor: 0,
+            power_dbm: -70.0,
+        }];
+        assert_eq!(
+            calibrate(
+                &model,
+                &sensors,
+                &cells,
+                &bad,
+                CalibrationOptions {
+                    fit_exponent: true,
+                    fit_offsets: false
+                }
+            ),
+            Err(CalibrationError::BadIndex)
+        );
     }
 }

@@ -25,7 +25,10 @@ pub struct Crb {
 pub fn crb(model: &PathLoss, sensors: &[(Enu, Option<f64>)], x: Enu, p0_dbm: f64) -> Option<Crb> {
     let info = fisher_information(model, sensors.iter().copied(), x, p0_dbm);
     let c = position_covariance(&info)?;
-    Some(Crb { covariance: c, rms_m: (c[0][0] + c[1][1]).sqrt() })
+    Some(Crb {
+        covariance: c,
+        rms_m: (c[0][0] + c[1][1]).sqrt(),
+    })
 }
 
 #[cfg(test)]
@@ -38,9 +41,19 @@ mod tests {
         // gradient vectors are (±k/r, 0) and (0, ±k/r) with k = 10n/ln10, the
         // P0 column decouples by symmetry, and each axis gets information
         // 2k²/(r²σ²): the per-axis variance is r²σ²/(2k²).
-        let model = PathLoss { exponent: 3.0, sigma_db: 6.0, height_m: 0.0, min_distance_m: 1.0 };
+        let model = PathLoss {
+            exponent: 3.0,
+            sigma_db: 6.0,
+            height_m: 0.0,
+            min_distance_m: 1.0,
+        };
         let r = 100.0;
-        let s = [([r, 0.0], None), ([-r, 0.0], None), ([0.0, r], None), ([0.0, -r], None)];
+        let s = [
+            ([r, 0.0], None),
+            ([-r, 0.0], None),
+            ([0.0, r], None),
+            ([0.0, -r], None),
+        ];
         let b = crb(&model, &s, [0.0, 0.0], -20.0).unwrap();
         let k = 30.0 / std::f64::consts::LN_10;
         let var = r * r * 36.0 / (2.0 * k * k);

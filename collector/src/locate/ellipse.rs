@@ -29,17 +29,23 @@ impl Ellipse {
         // Angle of the major axis from east, counter-clockwise.
         let theta = 0.5 * (2.0 * b).atan2(a - d);
         let bearing = (90.0 - theta.to_degrees()).rem_euclid(180.0);
-        Ellipse { major: l1.sqrt(), minor: l2.sqrt(), bearing_deg: bearing, shape }
+        Ellipse {
+            major: l1.sqrt(),
+            minor: l2.sqrt(),
+            bearing_deg: bearing,
+            shape,
+        }
     }
 
     /// Whether the offset `e` (truth − estimate, metres) lies inside.
     pub fn contains(&self, e: Enu) -> bool {
         let s = self.shape;
         let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
-        if !(det > 0.0) {
+        if det.is_nan() || det <= 0.0 {
             return false;
         }
-        let q = (s[1][1] * e[0] * e[0] - (s[0][1] + s[1][0]) * e[0] * e[1] + s[0][0] * e[1] * e[1]) / det;
+        let q = (s[1][1] * e[0] * e[0] - (s[0][1] + s[1][0]) * e[0] * e[1] + s[0][0] * e[1] * e[1])
+            / det;
         q <= 1.0
     }
 
@@ -56,7 +62,11 @@ impl Ellipse {
 
     /// The wire form.
     pub fn to_wire(&self) -> towerwatch_models::ErrorEllipse {
-        towerwatch_models::ErrorEllipse { major: self.major, minor: self.minor, bearing_deg: self.bearing_deg }
+        towerwatch_models::ErrorEllipse {
+            major: self.major,
+            minor: self.minor,
+            bearing_deg: self.bearing_deg,
+        }
     }
 }
 

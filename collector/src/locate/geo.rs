@@ -21,7 +21,11 @@ pub struct LocalFrame {
 impl LocalFrame {
     /// A frame centred on `(lat0, lon0)` in degrees.
     pub fn new(lat0: f64, lon0: f64) -> Self {
-        LocalFrame { lat0, lon0, cos_lat0: lat0.to_radians().cos().max(1e-6) }
+        LocalFrame {
+            lat0,
+            lon0,
+            cos_lat0: lat0.to_radians().cos().max(1e-6),
+        }
     }
 
     /// A frame centred on the mean of `points` (`(lat, lon)` pairs); `None` when empty.
@@ -74,7 +78,11 @@ impl Hull {
     /// The convex hull of `points` (Andrew's monotone chain). Collinear points
     /// give a two-vertex hull; non-finite points are ignored.
     pub fn of(points: &[Enu]) -> Hull {
-        let mut p: Vec<Enu> = points.iter().copied().filter(|q| q[0].is_finite() && q[1].is_finite()).collect();
+        let mut p: Vec<Enu> = points
+            .iter()
+            .copied()
+            .filter(|q| q[0].is_finite() && q[1].is_finite())
+            .collect();
         p.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
         p.dedup();
         if p.len() < 3 {
@@ -178,7 +186,11 @@ impl Hull {
 fn segment_distance(p: Enu, a: Enu, b: Enu) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let l2 = dx * dx + dy * dy;
-    let t = if l2 > 0.0 { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if l2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let (cx, cy) = (a[0] + t * dx, a[1] + t * dy);
     ((p[0] - cx).powi(2) + (p[1] - cy).powi(2)).sqrt()
 }
@@ -204,7 +216,15 @@ mod tests {
 
     #[test]
     fn hull_of_square_with_interior_points() {
-        let pts = [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [5.0, 5.0], [2.0, 8.0], [5.0, 0.0]];
+        let pts = [
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [5.0, 5.0],
+            [2.0, 8.0],
+            [5.0, 0.0],
+        ];
         let h = Hull::of(&pts);
         assert_eq!(h.vertices.len(), 4);
         assert!((h.area() - 100.0).abs() < 1e-9);

@@ -8,7 +8,10 @@
 
 use super::ellipse::Ellipse;
 use super::geo::{Enu, Hull};
-use super::model::{fisher_information, log_norm_cdf, mills_ratio, position_covariance, profile_p0, PathLoss, Reading, ReadingValue};
+use super::model::{
+    fisher_information, log_norm_cdf, mills_ratio, position_covariance, profile_p0, PathLoss,
+    Reading, ReadingValue,
+};
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{storage::Owned, DVector, Dyn, OMatrix, Vector3, U3};
 
@@ -30,7 +33,13 @@ pub struct Solver {
 
 impl Default for Solver {
     fn default() -> Self {
-        Solver { model: PathLoss::default(), censored: true, min_heard: 4, grid_step_m: None, hull_margin: 0.1 }
+        Solver {
+            model: PathLoss::default(),
+            censored: true,
+            min_heard: 4,
+            grid_step_m: None,
+            hull_margin: 0.1,
+        }
     }
 }
 
@@ -93,7 +102,10 @@ impl NotLocalizable {
 impl Solver {
     /// A solver with this model and the defaults otherwise.
     pub fn new(model: PathLoss) -> Self {
-        Solver { model, ..Solver::default() }
+        Solver {
+            model,
+            ..Solver::default()
+        }
     }
 
     /// Localizes one emitter from its readings (heard and, if enabled, censored).
@@ -106,14 +118,23 @@ impl Solver {
                     && r.pos[1].is_finite()
                     && match r.value {
                         ReadingValue::Heard { power_dbm, .. } => power_dbm.is_finite(),
-                        ReadingValue::NotHeard { floor_dbm } => self.censored && floor_dbm.is_finite(),
+                        ReadingValue::NotHeard { floor_dbm } => {
+                            self.censored && floor_dbm.is_finite()
+                        }
                     }
             })
             .collect();
-        let heard_pos: Vec<Enu> = used.iter().filter(|r| r.is_heard()).map(|r| r.pos).collect();
+        let heard_pos: Vec<Enu> = used
+            .iter()
+            .filter(|r| r.is_heard())
+            .map(|r| r.pos)
+            .collect();
         let heard = heard_pos.len();
         if heard < self.min_heard.max(3) {
-            return Err(NotLocalizable::TooFewSensors { heard, needed: self.min_heard.max(3) });
+            return Err(NotLocalizable::TooFewSensors {
+                heard,
+                needed: self.min_heard.max(3),
+            });
         }
         if Hull::of(&heard_pos).is_degenerate() {
             return Err(NotLocalizable::DegenerateGeometry);
@@ -123,7 +144,10 @@ impl Solver {
         let diameter = hull.diameter();
         let (lo, hi) = hull.bbox();
         let pad = 0.25 * diameter;
-        let step = self.grid_step_m.unwrap_or((diameter / 60.0).clamp(2.0, 100.0)).max(0.5);
+        let step = self
+            .grid_step_m
+            .unwrap_or((diameter / 60.0).clamp(2.0, 100.0))
+            .max(0.5);
 
         // Grid search over the profiled likelihood.
         let mut best = (f64::INFINITY, [0.0, 0.0], 0.0);
@@ -146,19 +170,29 @@ impl Solver {
         }
 
         // Levenberg–Marquardt refinement of (x, y, P0).
-        let problem = Problem { model: self.model, readings: &used, censored: self.censored, p: Vector3::new(best.1[0], best.1[1], best.2) };
-        let (solved, _report) = LevenbergMarquardt::new().with_patience(50).minimize(problem);
+        let problem = Problem {
+            model: self.model,
+            readings: &used,
+            censored: self.censored,
+            p: Vector3::new(best.1[0], best.1[1], best.2),
+        };
+        let (solved, _report) = LevenbergMarquardt::new()
+            .with_patience(50)
+            .minimize(problem);
         let p = solved.p;
         let (mut pos, mut p0, mut nll) = (best.1, best.2, best.0);
         if p.iter().all(|v| v.is_finite()) {
             let cand = [p[0], p[1]];
-            let cand_nll = super::model::neg_log_likelihood(&self.model, &used, cand, p[2], self.censored);
+            let cand_nll =
+                super::model::neg_log_likelihood(&self.model, &used, cand, p[2], self.censored);
             if cand_nll <= nll {
                 (pos, p0, nll) = (cand, p[2], cand_nll);
             }
         }
 
-        let sensors = used.iter().map(|r| (r.pos, if self.censored { r.floor() } else { None }));
+        let sensors = used
+            .iter()
+            .map(|r| (r.pos, if self.censored { r.floor() } else { None }));
         let info = fisher_information(&self.model, sensors, pos, p0);
         let covariance = position_covariance(&info).ok_or(NotLocalizable::DegenerateGeometry)?;
         let hull_distance_m = hull.signed_distance(pos);
@@ -179,7 +213,10 @@ impl Solver {
         };
         let margin = self.hull_margin * hull.area().sqrt();
         if hull_distance_m > margin {
-            return Err(NotLocalizable::OutsideHull { distance_m: hull_distance_m, estimate: Box::new(estimate) });
+            return Err(NotLocalizable::OutsideHull {
+                distance_m: hull_distance_m,
+                estimate: Box::new(estimate),
+            });
         }
         Ok(estimate)
     }
@@ -192,9 +229,18 @@ impl Solver {
 /// Likelihood-ratio regions keep their coverage where the likelihood is far
 /// from quadratic (large σ, sparse sensors), where the Fisher ellipse is too
 /// small; the solver reports whichever of the two is larger.
-fn likelihood_region(surface: &[(Enu, f64)], centre: Enu, nll_min: f64, step: f64) -> Option<Ellipse> {
+fn likelihood_region(
+    surface: &[(Enu, f64)],
+    centre: Enu,
+    nll_min: f64,
+    step: f64,
+) -> Option<Ellipse> {
     let level = nll_min + 0.5 * super::ellipse::CHI2_2DOF_95;
-    let inside: Vec<Enu> = surface.iter().filter(|(_, v)| *v <= level).map(|(p, _)| [p[0] - centre[0], p[1] - centre[1]]).collect();
+    let inside: Vec<Enu> = surface
+        .iter()
+        .filter(|(_, v)| *v <= level)
+        .map(|(p, _)| [p[0] - centre[0], p[1] - centre[1]])
+        .collect();
     if inside.len() < 3 {
         return None;
     }
@@ -211,7 +257,7 @@ fn likelihood_region(surface: &[(Enu, f64)], centre: Enu, nll_min: f64, step: f6
     m[1][1] += pad;
     m[1][0] = m[0][1];
     let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-    if !(det > 0.0) {
+    if det.is_nan() || det <= 0.0 {
         return None;
     }
     let grow = |e: Enu| -> Enu {
@@ -242,7 +288,9 @@ struct Problem<'a> {
 
 impl Problem<'_> {
     fn rows(&self) -> impl Iterator<Item = &Reading> {
-        self.readings.iter().filter(move |r| self.censored || r.is_heard())
+        self.readings
+            .iter()
+            .filter(move |r| self.censored || r.is_heard())
     }
 
     /// Residual and its gradient with respect to `(x, y, P0)`.
@@ -284,7 +332,9 @@ impl LeastSquaresProblem<f64, Dyn, U3> for Problem<'_> {
 
     fn residuals(&self) -> Option<DVector<f64>> {
         let v: Vec<f64> = self.rows().map(|r| self.residual(r).0).collect();
-        v.iter().all(|x| x.is_finite()).then(|| DVector::from_vec(v))
+        v.iter()
+            .all(|x| x.is_finite())
+            .then(|| DVector::from_vec(v))
     }
 
     fn jacobian(&self) -> Option<OMatrix<f64, Dyn, U3>> {
@@ -310,11 +360,23 @@ mod tests {
 
     #[test]
     fn noiseless_powers_give_the_exact_position() {
-        let model = PathLoss { exponent: 3.5, sigma_db: 6.0, height_m: 5.0, min_distance_m: 1.0 };
+        let model = PathLoss {
+            exponent: 3.5,
+            sigma_db: 6.0,
+            height_m: 5.0,
+            min_distance_m: 1.0,
+        };
         let truth = [173.0, 221.0];
-        let readings: Vec<Reading> = square(4, 150.0).into_iter().map(|s| Reading::heard(s, model.mean_dbm(truth, -20.0, s))).collect();
+        let readings: Vec<Reading> = square(4, 150.0)
+            .into_iter()
+            .map(|s| Reading::heard(s, model.mean_dbm(truth, -20.0, s)))
+            .collect();
         let e = Solver::new(model).locate(&readings).unwrap();
-        assert!((e.pos[0] - truth[0]).abs() < 0.01 && (e.pos[1] - truth[1]).abs() < 0.01, "{:?}", e.pos);
+        assert!(
+            (e.pos[0] - truth[0]).abs() < 0.01 && (e.pos[1] - truth[1]).abs() < 0.01,
+            "{:?}",
+            e.pos
+        );
         assert!((e.p0_dbm + 20.0).abs() < 1e-3);
         assert!(e.neg_log_likelihood < 1e-6);
         assert!(e.ellipse.major >= e.ellipse.minor && e.ellipse.minor > 0.0);
@@ -323,23 +385,47 @@ mod tests {
 
     #[test]
     fn three_sensors_are_not_enough() {
-        let r = [Reading::heard([0.0, 0.0], -60.0), Reading::heard([100.0, 0.0], -70.0), Reading::heard([0.0, 100.0], -70.0), Reading::not_heard([100.0, 100.0], -100.0)];
-        assert_eq!(Solver::default().locate(&r), Err(NotLocalizable::TooFewSensors { heard: 3, needed: 4 }));
+        let r = [
+            Reading::heard([0.0, 0.0], -60.0),
+            Reading::heard([100.0, 0.0], -70.0),
+            Reading::heard([0.0, 100.0], -70.0),
+            Reading::not_heard([100.0, 100.0], -100.0),
+        ];
+        assert_eq!(
+            Solver::default().locate(&r),
+            Err(NotLocalizable::TooFewSensors {
+                heard: 3,
+                needed: 4
+            })
+        );
     }
 
     #[test]
     fn collinear_sensors_are_degenerate() {
-        let r: Vec<Reading> = (0..6).map(|i| Reading::heard([i as f64 * 100.0, 0.0], -60.0 - i as f64)).collect();
-        assert_eq!(Solver::default().locate(&r), Err(NotLocalizable::DegenerateGeometry));
+        let r: Vec<Reading> = (0..6)
+            .map(|i| Reading::heard([i as f64 * 100.0, 0.0], -60.0 - i as f64))
+            .collect();
+        assert_eq!(
+            Solver::default().locate(&r),
+            Err(NotLocalizable::DegenerateGeometry)
+        );
     }
 
     #[test]
     fn an_emitter_far_outside_the_hull_is_not_localizable() {
-        let model = PathLoss { sigma_db: 4.0, ..PathLoss::default() };
+        let model = PathLoss {
+            sigma_db: 4.0,
+            ..PathLoss::default()
+        };
         let truth = [900.0, 150.0];
-        let readings: Vec<Reading> = square(3, 150.0).into_iter().map(|s| Reading::heard(s, model.mean_dbm(truth, -20.0, s))).collect();
+        let readings: Vec<Reading> = square(3, 150.0)
+            .into_iter()
+            .map(|s| Reading::heard(s, model.mean_dbm(truth, -20.0, s)))
+            .collect();
         match Solver::new(model).locate(&readings) {
-            Err(NotLocalizable::OutsideHull { distance_m, .. }) => assert!(distance_m > 100.0, "{distance_m}"),
+            Err(NotLocalizable::OutsideHull { distance_m, .. }) => {
+                assert!(distance_m > 100.0, "{distance_m}")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -348,14 +434,34 @@ mod tests {
     fn censored_sensors_pull_the_estimate_away_from_them() {
         // Four sensors hear an emitter near (0, 0) with equal power; a fifth,
         // at (−300, 0), did not hear it: the estimate must move away from it.
-        let model = PathLoss { exponent: 3.5, sigma_db: 6.0, height_m: 5.0, min_distance_m: 1.0 };
-        let sq = [[-100.0, -100.0], [100.0, -100.0], [100.0, 100.0], [-100.0, 100.0]];
+        let model = PathLoss {
+            exponent: 3.5,
+            sigma_db: 6.0,
+            height_m: 5.0,
+            min_distance_m: 1.0,
+        };
+        let sq = [
+            [-100.0, -100.0],
+            [100.0, -100.0],
+            [100.0, 100.0],
+            [-100.0, 100.0],
+        ];
         let mut r: Vec<Reading> = sq.iter().map(|&s| Reading::heard(s, -95.0)).collect();
         r.push(Reading::not_heard([-300.0, 0.0], -115.0));
         let with = Solver::new(model).locate(&r).unwrap();
-        let without = Solver { censored: false, ..Solver::new(model) }.locate(&r[..4]).unwrap();
+        let without = Solver {
+            censored: false,
+            ..Solver::new(model)
+        }
+        .locate(&r[..4])
+        .unwrap();
         assert!(without.pos[0].abs() < 1.0, "{:?}", without.pos);
-        assert!(with.pos[0] > without.pos[0] + 5.0, "{:?} vs {:?}", with.pos, without.pos);
+        assert!(
+            with.pos[0] > without.pos[0] + 5.0,
+            "{:?} vs {:?}",
+            with.pos,
+            without.pos
+        );
         assert_eq!(with.censored, 1);
     }
 }

@@ -14,8 +14,8 @@
 //! 4. "not localizable" when fewer than four sensors heard the cell, the
 //!    geometry is degenerate, or the estimate lies outside the sensors' hull.
 //!
-//! [`calibrate`] fits the exponent, the shadowing σ and per-sensor offsets from
-//! cells whose position is known; [`crb`] gives the Cramér–Rao bound of a
+//! [`calibrate()`] fits the exponent, the shadowing σ and per-sensor offsets from
+//! cells whose position is known; [`crb()`] gives the Cramér–Rao bound of a
 //! geometry; [`centroid`] is the weighted-centroid baseline; [`sim`] makes
 //! seeded test sets.
 

@@ -26,7 +26,12 @@ pub struct PathLoss {
 
 impl Default for PathLoss {
     fn default() -> Self {
-        PathLoss { exponent: 3.5, sigma_db: 8.0, height_m: 5.0, min_distance_m: 1.0 }
+        PathLoss {
+            exponent: 3.5,
+            sigma_db: 8.0,
+            height_m: 5.0,
+            min_distance_m: 1.0,
+        }
     }
 }
 
@@ -34,7 +39,9 @@ impl PathLoss {
     /// Distance from emitter `x` to sensor `s`, metres (3-D, clamped).
     pub fn distance(&self, x: Enu, s: Enu) -> f64 {
         let (dx, dy) = (x[0] - s[0], x[1] - s[1]);
-        (dx * dx + dy * dy + self.height_m * self.height_m).sqrt().max(self.min_distance_m)
+        (dx * dx + dy * dy + self.height_m * self.height_m)
+            .sqrt()
+            .max(self.min_distance_m)
     }
 
     /// Path loss `10·n·log10(d)` from emitter `x` to sensor `s`, dB.
@@ -89,12 +96,21 @@ pub enum ReadingValue {
 impl Reading {
     /// A heard reading without a known floor.
     pub fn heard(pos: Enu, power_dbm: f64) -> Self {
-        Reading { pos, value: ReadingValue::Heard { power_dbm, floor_dbm: None } }
+        Reading {
+            pos,
+            value: ReadingValue::Heard {
+                power_dbm,
+                floor_dbm: None,
+            },
+        }
     }
 
     /// A censored reading.
     pub fn not_heard(pos: Enu, floor_dbm: f64) -> Self {
-        Reading { pos, value: ReadingValue::NotHeard { floor_dbm } }
+        Reading {
+            pos,
+            value: ReadingValue::NotHeard { floor_dbm },
+        }
     }
 
     /// Whether the sensor heard the cell.
@@ -188,7 +204,13 @@ pub fn mills_ratio(z: f64) -> f64 {
 // ---- likelihood ------------------------------------------------------------
 
 /// Negative log-likelihood (up to a constant) of emitter position `x` and power `p0`.
-pub fn neg_log_likelihood(model: &PathLoss, readings: &[Reading], x: Enu, p0_dbm: f64, censored: bool) -> f64 {
+pub fn neg_log_likelihood(
+    model: &PathLoss,
+    readings: &[Reading],
+    x: Enu,
+    p0_dbm: f64,
+    censored: bool,
+) -> f64 {
     let s = model.sigma_db;
     let mut nll = 0.0;
     for r in readings {
@@ -198,7 +220,9 @@ pub fn neg_log_likelihood(model: &PathLoss, readings: &[Reading], x: Enu, p0_dbm
                 let z = (power_dbm - mu) / s;
                 nll += 0.5 * z * z;
             }
-            ReadingValue::NotHeard { floor_dbm } if censored => nll -= log_norm_cdf((floor_dbm - mu) / s),
+            ReadingValue::NotHeard { floor_dbm } if censored => {
+                nll -= log_norm_cdf((floor_dbm - mu) / s)
+            }
             ReadingValue::NotHeard { .. } => {}
         }
     }
@@ -209,7 +233,12 @@ pub fn neg_log_likelihood(model: &PathLoss, readings: &[Reading], x: Enu, p0_dbm
 /// resulting negative log-likelihood. Closed form (the mean of `P_i + L_i(x)`)
 /// from heard sensors alone; with censored sensors, Newton steps on the
 /// (convex) profile from there. `None` when no sensor heard the cell.
-pub fn profile_p0(model: &PathLoss, readings: &[Reading], x: Enu, censored: bool) -> Option<(f64, f64)> {
+pub fn profile_p0(
+    model: &PathLoss,
+    readings: &[Reading],
+    x: Enu,
+    censored: bool,
+) -> Option<(f64, f64)> {
     let mut sum = 0.0;
     let mut k = 0usize;
     let mut any_censored = false;
@@ -279,7 +308,12 @@ pub fn fisher_weight(model: &PathLoss, mu: f64, floor: Option<f64>) -> f64 {
 /// The 3×3 expected Fisher information about `(x, y, P0)` at `(x, p0)` from
 /// sensors at `sensors` (position and noise floor, when known: a sensor with a
 /// floor may or may not hear the cell, and the information accounts for both).
-pub fn fisher_information(model: &PathLoss, sensors: impl IntoIterator<Item = (Enu, Option<f64>)>, x: Enu, p0_dbm: f64) -> [[f64; 3]; 3] {
+pub fn fisher_information(
+    model: &PathLoss,
+    sensors: impl IntoIterator<Item = (Enu, Option<f64>)>,
+    x: Enu,
+    p0_dbm: f64,
+) -> [[f64; 3]; 3] {
     let mut f = [[0.0; 3]; 3];
     for (pos, floor) in sensors {
         let w = fisher_weight(model, model.mean_dbm(x, p0_dbm, pos), floor);
@@ -299,12 +333,15 @@ pub fn position_covariance(info: &[[f64; 3]; 3]) -> Option<[[f64; 2]; 2]> {
     let m = nalgebra::Matrix3::from_fn(|i, j| info[i][j]);
     // Refuse numerically singular information (relative to its diagonal).
     let scale = info[0][0] * info[1][1] * info[2][2];
-    if !(scale > 0.0) || m.determinant() < 1e-10 * scale {
+    if scale.is_nan() || scale <= 0.0 || m.determinant() < 1e-10 * scale {
         return None;
     }
     let inv = m.try_inverse()?;
     let c = [[inv[(0, 0)], inv[(0, 1)]], [inv[(1, 0)], inv[(1, 1)]]];
-    let ok = c.iter().flatten().all(|v| v.is_finite()) && c[0][0] > 0.0 && c[1][1] > 0.0 && c[0][0] * c[1][1] - c[0][1] * c[1][0] > 0.0;
+    let ok = c.iter().flatten().all(|v| v.is_finite())
+        && c[0][0] > 0.0
+        && c[1][1] > 0.0
+        && c[0][0] * c[1][1] - c[0][1] * c[1][0] > 0.0;
     ok.then_some(c)
 }
 
@@ -328,7 +365,10 @@ mod tests {
         assert!((log_norm_cdf(0.0) - 0.5f64.ln()).abs() < 1e-12);
         assert!(log_norm_cdf(10.0) < 0.0 && log_norm_cdf(10.0) > -1e-20);
         // Continuity across the branch points.
-        for z in [-2.0 * std::f64::consts::SQRT_2, 2.0 * std::f64::consts::SQRT_2] {
+        for z in [
+            -2.0 * std::f64::consts::SQRT_2,
+            2.0 * std::f64::consts::SQRT_2,
+        ] {
             assert!((log_norm_cdf(z - 1e-9) - log_norm_cdf(z + 1e-9)).abs() < 1e-7);
         }
         // φ/Φ → −z for z → −∞.
@@ -337,9 +377,17 @@ mod tests {
 
     #[test]
     fn profiled_power_is_the_mean_of_power_plus_loss() {
-        let m = PathLoss { exponent: 3.0, sigma_db: 6.0, height_m: 0.0, min_distance_m: 1.0 };
+        let m = PathLoss {
+            exponent: 3.0,
+            sigma_db: 6.0,
+            height_m: 0.0,
+            min_distance_m: 1.0,
+        };
         // Sensors at 10 m and 100 m hear −50 and −80 dBm: P0 + loss = −20 and −20.
-        let r = [Reading::heard([10.0, 0.0], -50.0), Reading::heard([0.0, 100.0], -80.0)];
+        let r = [
+            Reading::heard([10.0, 0.0], -50.0),
+            Reading::heard([0.0, 100.0], -80.0),
+        ];
         let (p0, nll) = profile_p0(&m, &r, [0.0, 0.0], true).unwrap();
         assert!((p0 + 20.0).abs() < 1e-12 && nll.abs() < 1e-20);
         // A censored sensor whose floor is far above the prediction does not move P0.

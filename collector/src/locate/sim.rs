@@ -37,7 +37,9 @@ impl Rng {
 
 /// `nx × ny` sensors on a square grid with `spacing` metres, from the origin.
 pub fn grid(nx: usize, ny: usize, spacing: f64) -> Vec<Enu> {
-    (0..ny).flat_map(|j| (0..nx).map(move |i| [i as f64 * spacing, j as f64 * spacing])).collect()
+    (0..ny)
+        .flat_map(|j| (0..nx).map(move |i| [i as f64 * spacing, j as f64 * spacing]))
+        .collect()
 }
 
 /// A point uniformly inside the hull of `sensors` (rejection from the bounding box).
@@ -45,7 +47,10 @@ pub fn uniform_in_hull(rng: &mut Rng, sensors: &[Enu]) -> Enu {
     let hull = Hull::of(sensors);
     let (lo, hi) = hull.bbox();
     loop {
-        let p = [lo[0] + rng.uniform() * (hi[0] - lo[0]), lo[1] + rng.uniform() * (hi[1] - lo[1])];
+        let p = [
+            lo[0] + rng.uniform() * (hi[0] - lo[0]),
+            lo[1] + rng.uniform() * (hi[1] - lo[1]),
+        ];
         if hull.contains(p, 0.0) {
             return p;
         }
@@ -54,13 +59,26 @@ pub fn uniform_in_hull(rng: &mut Rng, sensors: &[Enu]) -> Enu {
 
 /// One draw of every sensor's reading of an emitter at `x` with power `p0_dbm`
 /// at 1 m: heard with log-normal shadowing when above `floor_dbm`, censored otherwise.
-pub fn readings(rng: &mut Rng, model: &PathLoss, sensors: &[Enu], x: Enu, p0_dbm: f64, floor_dbm: f64) -> Vec<Reading> {
+pub fn readings(
+    rng: &mut Rng,
+    model: &PathLoss,
+    sensors: &[Enu],
+    x: Enu,
+    p0_dbm: f64,
+    floor_dbm: f64,
+) -> Vec<Reading> {
     sensors
         .iter()
         .map(|&s| {
             let p = model.mean_dbm(x, p0_dbm, s) + model.sigma_db * rng.normal();
             if p >= floor_dbm {
-                Reading { pos: s, value: super::model::ReadingValue::Heard { power_dbm: p, floor_dbm: Some(floor_dbm) } }
+                Reading {
+                    pos: s,
+                    value: super::model::ReadingValue::Heard {
+                        power_dbm: p,
+                        floor_dbm: Some(floor_dbm),
+                    },
+                }
             } else {
                 Reading::not_heard(s, floor_dbm)
             }
@@ -81,7 +99,10 @@ mod tests {
         let xs: Vec<f64> = (0..n).map(|_| a.normal()).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
+            "{mean} {var}"
+        );
         assert_eq!(grid(5, 5, 150.0).len(), 25);
         let p = uniform_in_hull(&mut a, &grid(4, 4, 250.0));
         assert!((0.0..=750.0).contains(&p[0]) && (0.0..=750.0).contains(&p[1]));

@@ -108,13 +108,16 @@ impl ConvCode {
         }
         let out_table = (0..1u32 << k)
             .map(|reg| {
-                polys
-                    .iter()
-                    .enumerate()
-                    .fold(0u8, |acc, (j, &g)| acc | ((((reg & g).count_ones() & 1) as u8) << j))
+                polys.iter().enumerate().fold(0u8, |acc, (j, &g)| {
+                    acc | ((((reg & g).count_ones() & 1) as u8) << j)
+                })
             })
             .collect();
-        Ok(ConvCode { k, polys: polys.to_vec(), out_table })
+        Ok(ConvCode {
+            k,
+            polys: polys.to_vec(),
+            out_table,
+        })
     }
 
     /// Constraint length K.
@@ -229,7 +232,12 @@ impl ViterbiDecoder {
 
     /// Decodes `llrs` (interleaved as the encoder writes them) and appends the
     /// information bits to `out` (cleared first). Non-finite LLRs count as erasures.
-    pub fn decode(&mut self, llrs: &[f32], term: Termination, out: &mut Vec<u8>) -> Result<ViterbiOutcome, ConvError> {
+    pub fn decode(
+        &mut self,
+        llrs: &[f32],
+        term: Termination,
+        out: &mut Vec<u8>,
+    ) -> Result<ViterbiOutcome, ConvError> {
         out.clear();
         let n = self.code.n();
         let mem = (self.code.k - 1) as usize;
@@ -238,14 +246,23 @@ impl ViterbiDecoder {
         }
         let steps = llrs.len() / n;
         let info_len = match term {
-            Termination::Terminated => steps.checked_sub(mem).ok_or(ConvError::Length { len: llrs.len(), n })?,
+            Termination::Terminated => steps
+                .checked_sub(mem)
+                .ok_or(ConvError::Length { len: llrs.len(), n })?,
             Termination::TailBiting => steps,
         };
         if info_len > self.max_len {
-            return Err(ConvError::TooLong { len: info_len, max: self.max_len });
+            return Err(ConvError::TooLong {
+                len: info_len,
+                max: self.max_len,
+            });
         }
         if steps == 0 {
-            return Ok(ViterbiOutcome { path_metric: 0.0, tail_biting_consistent: true, iterations: 0 });
+            return Ok(ViterbiOutcome {
+                path_metric: 0.0,
+                tail_biting_consistent: true,
+                iterations: 0,
+            });
         }
         match term {
             Termination::Terminated => {
@@ -255,7 +272,11 @@ impl ViterbiDecoder {
                 let metric = self.metrics[0];
                 let start = self.traceback(steps, 0, info_len, out);
                 debug_assert_eq!(start, 0);
-                Ok(ViterbiOutcome { path_metric: metric, tail_biting_consistent: true, iterations: 1 })
+                Ok(ViterbiOutcome {
+                    path_metric: metric,
+                    tail_biting_consistent: true,
+                    iterations: 1,
+                })
             }
             Termination::TailBiting => {
                 self.metrics.fill(0.0);
@@ -302,17 +323,17 @@ impl ViterbiDecoder {
             }
             let dec = &mut self.decisions[t * states..(t + 1) * states];
             let table = &self.code.out_table;
-            for ns in 0..states {
+            for (ns, (d, nx)) in dec.iter_mut().zip(self.next.iter_mut()).enumerate() {
                 let reg0 = ns << 1;
                 let reg1 = reg0 | 1;
                 let m0 = self.metrics[reg0 & mask] + self.bm[table[reg0] as usize];
                 let m1 = self.metrics[reg1 & mask] + self.bm[table[reg1] as usize];
                 if m1 > m0 {
-                    self.next[ns] = m1;
-                    dec[ns] = 1;
+                    *nx = m1;
+                    *d = 1;
                 } else {
-                    self.next[ns] = m0;
-                    dec[ns] = 0;
+                    *nx = m0;
+                    *d = 0;
                 }
             }
             std::mem::swap(&mut self.metrics, &mut self.next);
@@ -329,7 +350,13 @@ impl ViterbiDecoder {
 
     /// Traces back from `end_state` after `steps` steps; writes the first `info_len`
     /// bits to `out` and returns the state before step 0.
-    fn traceback(&self, steps: usize, end_state: usize, info_len: usize, out: &mut Vec<u8>) -> usize {
+    fn traceback(
+        &self,
+        steps: usize,
+        end_state: usize,
+        info_len: usize,
+        out: &mut Vec<u8>,
+    ) -> usize {
         let k = self.code.k;
         let states = 1usize << (k - 1);
         let mask = states - 1;
@@ -365,7 +392,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn to_llr(bits: &[u8]) -> Vec<f32> {
-        bits.iter().map(|&b| if b == 0 { 4.0 } else { -4.0 }).collect()
+        bits.iter()
+            .map(|&b| if b == 0 { 4.0 } else { -4.0 })
+            .collect()
     }
 
     #[test]
@@ -377,12 +406,19 @@ mod tests {
         let g = [0o133u32, 0o171, 0o165];
         for t in 0..7 {
             for j in 0..3 {
-                assert_eq!(u32::from(out[t * 3 + j]), (g[j] >> (6 - t)) & 1, "t {t} j {j}");
+                assert_eq!(
+                    u32::from(out[t * 3 + j]),
+                    (g[j] >> (6 - t)) & 1,
+                    "t {t} j {j}"
+                );
             }
         }
         // GSM: u = 1 → c(0) = 1, c(1) = 1; u(k−3),u(k−4) taps at steps 3, 4.
         let gsm = ConvCode::new(5, &[0o23, 0o33]).unwrap();
-        assert_eq!(gsm.encode(&[1], Termination::Terminated), vec![1, 1, 0, 1, 0, 0, 1, 1, 1, 1]);
+        assert_eq!(
+            gsm.encode(&[1], Termination::Terminated),
+            vec![1, 1, 0, 1, 0, 0, 1, 1, 1, 1]
+        );
     }
 
     #[test]
@@ -399,16 +435,30 @@ mod tests {
 
     #[test]
     fn rejects_bad_codes_and_lengths() {
-        assert!(matches!(ConvCode::new(10, &[1]), Err(ConvError::ConstraintLength(10))));
+        assert!(matches!(
+            ConvCode::new(10, &[1]),
+            Err(ConvError::ConstraintLength(10))
+        ));
         assert!(matches!(ConvCode::new(5, &[]), Err(ConvError::Rate(0))));
-        assert!(matches!(ConvCode::new(5, &[0o77]), Err(ConvError::Polynomial { .. })));
+        assert!(matches!(
+            ConvCode::new(5, &[0o77]),
+            Err(ConvError::Polynomial { .. })
+        ));
         let code = ConvCode::lte();
         let mut d = ViterbiDecoder::new(&code, 40);
         let mut out = Vec::new();
-        assert!(d.decode(&[0.0; 4], Termination::TailBiting, &mut out).is_err());
-        assert!(d.decode(&[0.0; 3 * 41], Termination::TailBiting, &mut out).is_err());
-        assert!(d.decode(&[0.0; 3], Termination::Terminated, &mut out).is_err());
-        assert!(d.decode(&[f32::NAN; 120], Termination::TailBiting, &mut out).is_ok());
+        assert!(d
+            .decode(&[0.0; 4], Termination::TailBiting, &mut out)
+            .is_err());
+        assert!(d
+            .decode(&[0.0; 3 * 41], Termination::TailBiting, &mut out)
+            .is_err());
+        assert!(d
+            .decode(&[0.0; 3], Termination::Terminated, &mut out)
+            .is_err());
+        assert!(d
+            .decode(&[f32::NAN; 120], Termination::TailBiting, &mut out)
+            .is_ok());
     }
 
     #[test]

@@ -19,19 +19,47 @@ pub struct CrcSpec {
 }
 
 /// gCRC8(D) = D^8 + D^7 + D^4 + D^3 + D + 1 (TS 36.212 §5.1.1).
-pub const CRC8: CrcSpec = CrcSpec { name: "CRC8", width: 8, poly: 0x9B };
+pub const CRC8: CrcSpec = CrcSpec {
+    name: "CRC8",
+    width: 8,
+    poly: 0x9B,
+};
 /// gCRC16(D) = D^16 + D^12 + D^5 + 1 (TS 36.212 §5.1.1; PBCH, DCI).
-pub const CRC16: CrcSpec = CrcSpec { name: "CRC16", width: 16, poly: 0x1021 };
+pub const CRC16: CrcSpec = CrcSpec {
+    name: "CRC16",
+    width: 16,
+    poly: 0x1021,
+};
 /// gCRC24A(D) (TS 36.212 §5.1.1; transport blocks).
-pub const CRC24A: CrcSpec = CrcSpec { name: "CRC24A", width: 24, poly: 0x86_4CFB };
+pub const CRC24A: CrcSpec = CrcSpec {
+    name: "CRC24A",
+    width: 24,
+    poly: 0x86_4CFB,
+};
 /// gCRC24B(D) = D^24 + D^23 + D^6 + D^5 + D + 1 (TS 36.212 §5.1.1; code blocks).
-pub const CRC24B: CrcSpec = CrcSpec { name: "CRC24B", width: 24, poly: 0x80_0063 };
+pub const CRC24B: CrcSpec = CrcSpec {
+    name: "CRC24B",
+    width: 24,
+    poly: 0x80_0063,
+};
 /// gCRC24C(D) (TS 38.212 §5.1; NR PBCH and DCI).
-pub const CRC24C: CrcSpec = CrcSpec { name: "CRC24C", width: 24, poly: 0xB2_B117 };
+pub const CRC24C: CrcSpec = CrcSpec {
+    name: "CRC24C",
+    width: 24,
+    poly: 0xB2_B117,
+};
 /// gCRC11(D) = D^11 + D^10 + D^9 + D^5 + 1 (TS 38.212 §5.1; NR UCI).
-pub const CRC11: CrcSpec = CrcSpec { name: "CRC11", width: 11, poly: 0x621 };
+pub const CRC11: CrcSpec = CrcSpec {
+    name: "CRC11",
+    width: 11,
+    poly: 0x621,
+};
 /// gCRC6(D) = D^6 + D^5 + 1 (TS 38.212 §5.1; NR UCI).
-pub const CRC6: CrcSpec = CrcSpec { name: "CRC6", width: 6, poly: 0x21 };
+pub const CRC6: CrcSpec = CrcSpec {
+    name: "CRC6",
+    width: 6,
+    poly: 0x21,
+};
 
 /// Bit-serial reference: the remainder of `bits(D)·D^L` divided by g(D).
 pub fn crc_reference(spec: &CrcSpec, bits: &[u8]) -> u32 {
@@ -60,12 +88,20 @@ impl Crc {
     pub fn new(spec: CrcSpec) -> Self {
         let w = spec.width.clamp(1, 32);
         let spec = CrcSpec { width: w, ..spec };
-        let top_poly = if w == 32 { spec.poly } else { (spec.poly & ((1u32 << w) - 1)) << (32 - w) };
+        let top_poly = if w == 32 {
+            spec.poly
+        } else {
+            (spec.poly & ((1u32 << w) - 1)) << (32 - w)
+        };
         let mut table = Box::new([0u32; 256]);
         for (i, t) in table.iter_mut().enumerate() {
             let mut r = (i as u32) << 24;
             for _ in 0..8 {
-                r = if r & 0x8000_0000 != 0 { (r << 1) ^ top_poly } else { r << 1 };
+                r = if r & 0x8000_0000 != 0 {
+                    (r << 1) ^ top_poly
+                } else {
+                    r << 1
+                };
             }
             *t = r;
         }
@@ -93,7 +129,11 @@ impl Crc {
             let idx = ((reg >> 24) ^ byte) & 0xFF;
             reg = (reg << 8) ^ self.table[idx as usize];
         }
-        let top_poly = if w == 32 { self.spec.poly } else { (self.spec.poly & ((1u32 << w) - 1)) << (32 - w) };
+        let top_poly = if w == 32 {
+            self.spec.poly
+        } else {
+            (self.spec.poly & ((1u32 << w) - 1)) << (32 - w)
+        };
         for &b in chunks.remainder() {
             let fb = (reg >> 31) ^ u32::from(b & 1);
             reg <<= 1;
@@ -135,7 +175,9 @@ impl Crc {
             return None;
         }
         let (data, parity) = block.split_at(block.len() - w);
-        let rx = parity.iter().fold(0u32, |a, &b| (a << 1) | u32::from(b & 1));
+        let rx = parity
+            .iter()
+            .fold(0u32, |a, &b| (a << 1) | u32::from(b & 1));
         Some(rx ^ self.checksum(data))
     }
 }
@@ -155,7 +197,9 @@ mod tests {
     const ALL: [CrcSpec; 7] = [CRC8, CRC16, CRC24A, CRC24B, CRC24C, CRC11, CRC6];
 
     fn bytes_to_bits(b: &[u8]) -> Vec<u8> {
-        b.iter().flat_map(|&x| (0..8).rev().map(move |i| (x >> i) & 1)).collect()
+        b.iter()
+            .flat_map(|&x| (0..8).rev().map(move |i| (x >> i) & 1))
+            .collect()
     }
 
     #[test]
@@ -172,13 +216,19 @@ mod tests {
         }
         // "1" followed by L zero bits: remainder of D^(2L) mod g, e.g. for CRC8 by hand:
         // D^8 = D^7 + D^4 + D^3 + D + 1 → 0x9B.
-        assert_eq!(Crc::new(CRC8).checksum(&[1, 0, 0, 0, 0, 0, 0, 0, 0]), crc_reference(&CRC8, &[1, 0, 0, 0, 0, 0, 0, 0, 0]));
+        assert_eq!(
+            Crc::new(CRC8).checksum(&[1, 0, 0, 0, 0, 0, 0, 0, 0]),
+            crc_reference(&CRC8, &[1, 0, 0, 0, 0, 0, 0, 0, 0])
+        );
     }
 
     #[test]
     fn attach_then_check_and_masks() {
         let crc = Crc::new(CRC16);
-        let mib: Vec<u8> = "011010000001110000000000".bytes().map(|c| c - b'0').collect();
+        let mib: Vec<u8> = "011010000001110000000000"
+            .bytes()
+            .map(|c| c - b'0')
+            .collect();
         let mut block = Vec::new();
         crc.attach(&mib, &mut block);
         assert!(crc.check(&block));

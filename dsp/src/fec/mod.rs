@@ -2,3 +2,6 @@
 
 pub mod conv;
 pub mod crc;
+pub mod segmentation;
+pub mod turbo;
+pub mod turbo_rate_match;

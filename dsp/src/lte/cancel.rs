@@ -10,7 +10,7 @@
 
 use super::chest::{ChannelEstimate, ChannelEstimator};
 use super::crs::{central_crs, is_crs_symbol, k_offset};
-use super::grid::{central_bin, Numerology, OfdmDemod, FFT_1M92};
+use super::grid::{central_bin, crs_symbol_mask, Numerology, OfdmDemod, FFT_1M92};
 use super::measure::MeasurementAccumulator;
 use super::pbch::{encode_bits, frame_symbols, re_positions};
 use super::sync::cfo::Derotator;
@@ -44,6 +44,53 @@ pub struct CellModel {
     pub sfn0: u16,
 }
 
+/// Least-squares weights `(a, b)` with `Y ≈ (a·H0 + b·H1)·d` over the 62 sync
+/// subcarriers (`b = 0` for one port).
+fn fit_two_ports(
+    y: &[Complex32; CENTRAL_SC],
+    est: &ChannelEstimate,
+    d: &[Complex32; 62],
+    two: bool,
+) -> (Complex32, Complex32) {
+    let (mut uu, mut vv, mut uv, mut uy, mut vy) = (
+        0.0f32,
+        0.0f32,
+        Complex32::default(),
+        Complex32::default(),
+        Complex32::default(),
+    );
+    for n in 0..62 {
+        let u = est.h[0][n + 5] * d[n];
+        let v = if two {
+            est.h[1][n + 5] * d[n]
+        } else {
+            Complex32::default()
+        };
+        let yy = y[n + 5];
+        uu += u.norm_sqr();
+        vv += v.norm_sqr();
+        uv += u.conj() * v;
+        uy += u.conj() * yy;
+        vy += v.conj() * yy;
+    }
+    let one = (Complex32::new(1.0, 0.0), Complex32::default());
+    if !(uu > 0.0 && uu.is_finite()) {
+        return one;
+    }
+    let det = uu * vv - uv.norm_sqr();
+    let (a, b) = if two && det > 1e-3 * uu * vv.max(1e-30) {
+        // [uu uv; uv* vv] [a; b] = [uy; vy]
+        ((uy * vv - uv * vy) / det, (vy * uu - uv.conj() * uy) / det)
+    } else {
+        (uy / uu, Complex32::default())
+    };
+    if a.re.is_finite() && a.im.is_finite() && b.re.is_finite() && b.im.is_finite() {
+        (a, b)
+    } else {
+        one
+    }
+}
+
 /// FFT window offset into the cyclic prefix used for demodulation.
 pub const BACKOFF: usize = 2;
 
@@ -56,6 +103,7 @@ pub struct CellCanceller {
     buf: Vec<Complex32>,
     grid: Vec<[Complex32; CENTRAL_SC]>,
     orig: Vec<[Complex32; CENTRAL_SC]>,
+    sync_sym: [Complex32; CENTRAL_SC],
     xhat: [Complex32; CENTRAL_SC],
 }
 
@@ -82,13 +130,24 @@ impl CellCanceller {
             buf: vec![Complex32::default(); FFT_1M92],
             grid: Vec::with_capacity(14),
             orig: Vec::with_capacity(14),
+            sync_sym: [Complex32::default(); CENTRAL_SC],
             xhat: [Complex32::default(); CENTRAL_SC],
         }
     }
 
-    /// Measures the cell over every subframe of `work` (RSSI on `original`) and, if
-    /// `cancel`, subtracts its regenerated signals from `work`.
-    pub fn process(&mut self, work: &mut [Complex32], original: &[Complex32], m: &CellModel, acc: &mut MeasurementAccumulator, cancel: bool) {
+    /// Measures the cell (RSSI on `original`) and, if `cancel`, subtracts its
+    /// regenerated signals from `work`: every subframe that starts before sample
+    /// `full_span`, and after it only subframes 0, 1, 5 and 6 (the ones later
+    /// searches look at: PSS/SSS, PBCH and the CRS used for frequency refinement).
+    pub fn process(
+        &mut self,
+        work: &mut [Complex32],
+        original: &[Complex32],
+        m: &CellModel,
+        acc: &mut MeasurementAccumulator,
+        cancel: bool,
+        full_span: usize,
+    ) {
         let fs = crate::lte::SEARCH_RATE_HZ;
         let rot = Derotator::new(m.cfo_hz, fs);
         let num = Numerology::search(m.cp);
@@ -103,24 +162,55 @@ impl CellCanceller {
         let pss = pss_sequence((m.pci % 3) as u8);
         let positions = re_positions(m.cp, m.pci);
         let mut pbch_cache: Option<(u16, Vec<Vec<Complex32>>)> = None;
+        // Weights of ports 0 and 1 in the synchronisation signals (which port carries
+        // them is not specified), fitted on each SSS.
+        let mut sync_w = (Complex32::new(1.0, 0.0), Complex32::default());
         for abs_sf in first..=last {
             let start = (m.frame0_start + abs_sf as f64 * sf_len).round() as i64;
             if start < 0 || start as f64 + 1920.0 > len {
                 continue;
             }
             let sf = abs_sf.rem_euclid(10) as usize;
-            let frame = abs_sf.div_euclid(10);
-            let sfn = (i64::from(m.sfn0) + frame).rem_euclid(1024) as u16;
-            if self.demod.demod_subframe(work, start, m.cp, &rot, BACKOFF, &mut self.grid) < num.symbols_per_subframe() {
+            if start as usize >= full_span && !matches!(sf, 0 | 1 | 5 | 6) {
                 continue;
             }
-            self.chest.estimate(&self.grid, m.pci, m.cp, sf, usize::from(m.ports), &mut self.est);
+            let frame = abs_sf.div_euclid(10);
+            let sfn = (i64::from(m.sfn0) + frame).rem_euclid(1024) as u16;
+            let crs_mask = crs_symbol_mask(m.cp, usize::from(m.ports));
+            if self.demod.demod_subframe_masked(
+                work,
+                start,
+                m.cp,
+                &rot,
+                BACKOFF,
+                crs_mask,
+                &mut self.grid,
+            ) < crs_mask.count_ones() as usize
+            {
+                continue;
+            }
+            self.chest.estimate(
+                &self.grid,
+                m.pci,
+                m.cp,
+                sf,
+                usize::from(m.ports),
+                &mut self.est,
+            );
             let sure = matches!(sf, 0 | 5) || m.duplex == Duplex::Fdd;
             if !sure && self.est.port0_pilot_power <= 2.0 * self.est.noise_var {
                 continue;
             }
             acc.add_subframe(&self.est);
-            self.demod.demod_subframe(original, start, m.cp, &rot, BACKOFF, &mut self.orig);
+            self.demod.demod_subframe_masked(
+                original,
+                start,
+                m.cp,
+                &rot,
+                BACKOFF,
+                crs_symbol_mask(m.cp, 1),
+                &mut self.orig,
+            );
             for slot in 0..2 {
                 for l in [0, nsym_slot - 3] {
                     if let Some(y) = self.orig.get(slot * nsym_slot + l) {
@@ -149,19 +239,39 @@ impl CellCanceller {
                     }
                 }
                 let (pss_here, sss_here) = match m.duplex {
-                    Duplex::Fdd => (matches!(sf, 0 | 5) && sym == nsym_slot - 1, matches!(sf, 0 | 5) && sym == nsym_slot - 2),
-                    Duplex::Tdd => (matches!(sf, 1 | 6) && sym == 2, matches!(sf, 0 | 5) && sym == 2 * nsym_slot - 1),
+                    Duplex::Fdd => (
+                        matches!(sf, 0 | 5) && sym == nsym_slot - 1,
+                        matches!(sf, 0 | 5) && sym == nsym_slot - 2,
+                    ),
+                    Duplex::Tdd => (
+                        matches!(sf, 1 | 6) && sym == 2,
+                        matches!(sf, 0 | 5) && sym == 2 * nsym_slot - 1,
+                    ),
                 };
-                if pss_here {
-                    for (n, &d) in pss.iter().enumerate() {
-                        self.xhat[n + 5] += self.est.h[0][n + 5] * d;
+                if sss_here {
+                    let d = sss_sequence(m.pci / 3, (m.pci % 3) as u8, sf == 5);
+                    let sym_start = start + num.useful_offset(sym) as i64 - BACKOFF as i64;
+                    if self
+                        .demod
+                        .demod_rot(work, sym_start as isize, &rot, &mut self.sync_sym)
+                    {
+                        sync_w = fit_two_ports(
+                            &self.sync_sym,
+                            &self.est,
+                            &d.map(|v| Complex32::new(v, 0.0)),
+                            m.ports > 1,
+                        );
+                    }
+                    for (n, &v) in d.iter().enumerate() {
+                        self.xhat[n + 5] +=
+                            (self.est.h[0][n + 5] * sync_w.0 + self.est.h[1][n + 5] * sync_w.1) * v;
                     }
                     any = true;
                 }
-                if sss_here {
-                    let d = sss_sequence(m.pci / 3, (m.pci % 3) as u8, sf == 5);
-                    for (n, &v) in d.iter().enumerate() {
-                        self.xhat[n + 5] += self.est.h[0][n + 5] * v;
+                if pss_here {
+                    for (n, &d) in pss.iter().enumerate() {
+                        self.xhat[n + 5] +=
+                            (self.est.h[0][n + 5] * sync_w.0 + self.est.h[1][n + 5] * sync_w.1) * d;
                     }
                     any = true;
                 }
@@ -172,7 +282,10 @@ impl CellCanceller {
                             *b = ((sfn >> (9 - i)) & 1) as u8;
                         }
                         let coded = encode_bits(&bits, m.ports, m.pci, m.cp);
-                        pbch_cache = Some((sfn, frame_symbols(&coded, usize::from(sfn % 4), m.ports, m.cp)));
+                        pbch_cache = Some((
+                            sfn,
+                            frame_symbols(&coded, usize::from(sfn % 4), m.ports, m.cp),
+                        ));
                     }
                     if let Some((_, ys)) = &pbch_cache {
                         for (i, &(pl, k)) in positions.iter().enumerate() {
@@ -201,7 +314,7 @@ impl CellCanceller {
                 let w = useful - BACKOFF as i64;
                 let cp_len = num.cp_len(l) as i64;
                 let mut ph = rot.phasor(useful - cp_len).conj();
-                let step = rot.phasor(1).conj();
+                let step = rot.step().conj();
                 for a in (useful - cp_len)..(useful + FFT_1M92 as i64) {
                     if let Some(s) = usize::try_from(a).ok().and_then(|i| work.get_mut(i)) {
                         let z = self.buf[(a - w).rem_euclid(FFT_1M92 as i64) as usize];

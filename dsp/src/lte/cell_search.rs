@@ -15,12 +15,17 @@
 
 use super::cancel::{CellCanceller, CellModel, BACKOFF};
 use super::chest::{ChannelEstimate, ChannelEstimator};
-use super::grid::{Numerology, OfdmDemod, FRAME_1M92, HALF_FRAME_1M92, SUBFRAME_1M92};
+use super::grid::{
+    crs_symbol_mask, pbch_symbol_mask, Numerology, OfdmDemod, FRAME_1M92, HALF_FRAME_1M92,
+    SUBFRAME_1M92,
+};
 use super::measure::{MeasurementAccumulator, Measurements};
 use super::mib::Mib;
 use super::pbch::{PbchDecode, PbchDecoder};
 use super::sync::cfo::{cfo_from_halves, cfo_from_slot_phase, crs_slot_phase, Derotator};
-use super::sync::pss::{pss_time, refine, track, PssCandidate, PssSearch, PssSearchConfig, PssSearcher};
+use super::sync::pss::{
+    pss_time, refine, track, PssCandidate, PssSearch, PssSearchConfig, PssSearcher, PssTrack,
+};
 use super::sync::sss::{pss_sss_phase, sss_observation, SssDetector};
 use super::{pci, CyclicPrefix, Duplex, CENTRAL_SC, SEARCH_RATE_HZ};
 use num_complex::Complex32;
@@ -34,7 +39,9 @@ pub struct LteSearchConfig {
     pub max_cfo_hz: f64,
     /// Spacing of the PSS frequency hypotheses (Hz). Default 7.5 kHz.
     pub cfo_step_hz: f64,
-    /// Length of the PSS search window at the start of the input (ms). Default 20.
+    /// Length of the PSS/SSS search window at the start of the input (ms); longer
+    /// windows accumulate more PSS occurrences (better at low SNR) at a proportional
+    /// cost. Default 20.
     pub pss_window_ms: f64,
     /// PSS peak-to-mean ratio for a candidate. Default 6.
     pub min_pss_peak_to_mean: f32,
@@ -42,7 +49,7 @@ pub struct LteSearchConfig {
     pub min_sss_z: f32,
     /// Most cells reported. Default 8.
     pub max_cells: usize,
-    /// PSS candidates tried per search pass. Default 6.
+    /// PSS candidates tried per search pass (per N_ID^(2) and in total). Default 8.
     pub max_candidates: usize,
     /// Most frames (from the start) whose PBCH is used. Default 8.
     pub max_pbch_frames: usize,
@@ -68,7 +75,7 @@ impl Default for LteSearchConfig {
             min_pss_peak_to_mean: 6.0,
             min_sss_z: 4.5,
             max_cells: 8,
-            max_candidates: 6,
+            max_candidates: 8,
             max_pbch_frames: 8,
             cancel: true,
             report_unconfirmed: false,
@@ -153,15 +160,19 @@ pub struct LteCellSearcher {
     pbch: PbchDecoder,
     canceller: CellCanceller,
     work: Vec<Complex32>,
+    original: Vec<Complex32>,
     grid: Vec<[Complex32; CENTRAL_SC]>,
     sss_obs: Vec<[Complex32; 62]>,
+    pss_syms: Vec<(i64, i64, [Complex32; CENTRAL_SC])>,
     /// LLRs per frame and port hypothesis (1, 2, 4).
     llrs: Vec<[Vec<f32>; 3]>,
 }
 
 impl std::fmt::Debug for LteCellSearcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LteCellSearcher").field("cfg", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("LteCellSearcher")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -186,8 +197,10 @@ impl LteCellSearcher {
             pbch: PbchDecoder::new(),
             canceller: CellCanceller::new(cfg.chest_smoothing),
             work: Vec::new(),
+            original: Vec::new(),
             grid: Vec::with_capacity(14),
             sss_obs: Vec::new(),
+            pss_syms: Vec::new(),
             llrs: Vec::new(),
             cfg,
         }
@@ -203,16 +216,18 @@ impl LteCellSearcher {
     /// no cell. Only cells with a passing MIB CRC are returned unless
     /// `report_unconfirmed` is set.
     pub fn search(&mut self, samples: &[Complex32]) -> Vec<LteCellReport> {
-        self.work.clear();
-        self.work.extend(samples.iter().map(|s| {
+        self.original.clear();
+        self.original.extend(samples.iter().map(|s| {
             if s.re.is_finite() && s.im.is_finite() && s.re.abs() < 1e6 && s.im.abs() < 1e6 {
                 *s
             } else {
                 Complex32::default()
             }
         }));
-        let original = self.work.clone();
-        let window = ((self.cfg.pss_window_ms.clamp(5.5, 1e4) * 1e-3 * SEARCH_RATE_HZ) as usize).min(self.work.len());
+        self.work.clear();
+        self.work.extend_from_slice(&self.original);
+        let window = ((self.cfg.pss_window_ms.clamp(5.5, 1e4) * 1e-3 * SEARCH_RATE_HZ) as usize)
+            .min(self.work.len());
         let mut reports: Vec<LteCellReport> = Vec::new();
         let mut tried: Vec<(u8, usize)> = Vec::new();
         let max_passes = self.cfg.max_cells + 4;
@@ -239,7 +254,8 @@ impl LteCellSearcher {
                 };
                 let cell_pci = pci(det.n_id_1, det.n_id_2);
                 let duplicate = reports.iter().any(|r| {
-                    let d = (r.frame_start as i64 - det.frame0_start.round() as i64).rem_euclid(FRAME_1M92 as i64);
+                    let d = (r.frame_start as i64 - det.frame0_start.round() as i64)
+                        .rem_euclid(FRAME_1M92 as i64);
                     r.pci == cell_pci && (d <= 20 || d >= FRAME_1M92 as i64 - 20)
                 });
                 if duplicate {
@@ -260,7 +276,14 @@ impl LteCellSearcher {
                             sfn0: dec.sfn0,
                         };
                         let mut acc = MeasurementAccumulator::new();
-                        self.canceller.process(&mut self.work, &original, &model, &mut acc, self.cfg.cancel);
+                        self.canceller.process(
+                            &mut self.work,
+                            &self.original,
+                            &model,
+                            &mut acc,
+                            self.cfg.cancel,
+                            window,
+                        );
                         reports.push(report(&det, Some(&dec), acc.finish()));
                         progressed = true;
                         break;
@@ -280,19 +303,28 @@ impl LteCellSearcher {
                                 sfn0: 0,
                             };
                             let mut acc = MeasurementAccumulator::new();
-                            self.canceller.process(&mut self.work, &original, &model, &mut acc, false);
+                            self.canceller.process(
+                                &mut self.work,
+                                &self.original,
+                                &model,
+                                &mut acc,
+                                false,
+                                window,
+                            );
                             reports.push(report(&det, None, acc.finish()));
                         }
                     }
                 }
             }
-            if !progressed || !self.cfg.cancel {
-                if !progressed {
-                    break;
-                }
+            if !progressed {
+                break;
             }
         }
-        reports.sort_by(|a, b| b.crc_ok.cmp(&a.crc_ok).then(b.rsrp_dbfs.total_cmp(&a.rsrp_dbfs)));
+        reports.sort_by(|a, b| {
+            b.crc_ok
+                .cmp(&a.crc_ok)
+                .then(b.rsrp_dbfs.total_cmp(&a.rsrp_dbfs))
+        });
         reports
     }
 
@@ -300,7 +332,14 @@ impl LteCellSearcher {
     fn detect(&mut self, cand: &PssCandidate, window: usize) -> Option<Detected> {
         let replica = &self.replicas[usize::from(cand.n_id_2 % 3)];
         let refined = refine(&self.work, window, cand, replica);
-        let tr = track(&self.work, refined.offset, refined.cfo_hz, replica);
+        // Nominal timing for the SSS stage; the drift-tracking fit runs only for
+        // candidates whose SSS is found.
+        let nominal = PssTrack {
+            intercept: refined.offset as f64,
+            period: HALF_FRAME_1M92 as f64,
+            points: 0,
+        };
+        let tr = nominal;
         let rot = Derotator::new(refined.cfo_hz, SEARCH_RATE_HZ);
         let mut best: Option<(f32, CyclicPrefix, Duplex, u16, i64)> = None;
         let cps: &[CyclicPrefix] = match self.cfg.cp {
@@ -316,46 +355,67 @@ impl LteCellSearcher {
         let len = self.work.len() as f64;
         let mut y_pss = [Complex32::default(); CENTRAL_SC];
         let mut y_sss = [Complex32::default(); CENTRAL_SC];
+        // PSS symbols of the half frames inside the search window (shared by all
+        // CP/duplex hypotheses).
+        let sss_span = (window as f64).max(2.0 * HALF_FRAME_1M92 as f64).min(len);
+        self.pss_syms.clear();
+        let mut h = 0i64;
+        while tr.position(h) + 130.0 <= sss_span {
+            let tp = tr.position(h).round() as i64;
+            if self
+                .demod
+                .demod_rot(&self.work, (tp - BACKOFF as i64) as isize, &rot, &mut y_pss)
+            {
+                self.pss_syms.push((h, tp, y_pss));
+            }
+            h += 1;
+        }
         for &cp in cps {
             let num = Numerology::search(cp);
-            let nsym = cp.symbols_per_slot();
             for &duplex in dups {
                 let delta = pss_to_sss(&num, duplex);
                 self.sss_obs.clear();
                 let mut h_start = None;
-                let mut h = -1i64;
-                loop {
-                    h += 1;
-                    let tp = tr.position(h).round() as i64;
-                    if tp as f64 + 130.0 > len {
-                        break;
-                    }
-                    let ts = tp - delta;
-                    if ts - (BACKOFF as i64) < 0 {
+                for &(h, tp, ref yp) in &self.pss_syms {
+                    let ts = tp - delta - BACKOFF as i64;
+                    if ts < 0 {
                         continue;
                     }
-                    let ok_p = self.demod.demod_rot(&self.work, (tp - BACKOFF as i64) as isize, &rot, &mut y_pss);
-                    let ok_s = self.demod.demod_rot(&self.work, (ts - BACKOFF as i64) as isize, &rot, &mut y_sss);
-                    if !(ok_p && ok_s) {
+                    // Consecutive half frames only (the detector alternates subframes 0/5).
+                    if let Some(h0) = h_start {
+                        if h != h0 + self.sss_obs.len() as i64 {
+                            break;
+                        }
+                    }
+                    if !self
+                        .demod
+                        .demod_rot(&self.work, ts as isize, &rot, &mut y_sss)
+                    {
                         break;
                     }
                     h_start.get_or_insert(h);
-                    self.sss_obs.push(sss_observation(&y_pss, &y_sss, cand.n_id_2));
+                    self.sss_obs.push(sss_observation(yp, &y_sss, cand.n_id_2));
                 }
-                let (Some(h_start), Some(d)) = (h_start, self.sss.detect(cand.n_id_2, &self.sss_obs)) else {
+                let (Some(h_start), Some(d)) =
+                    (h_start, self.sss.detect(cand.n_id_2, &self.sss_obs))
+                else {
                     continue;
                 };
-                let _ = nsym;
                 if best.is_none_or(|b| d.z_score > b.0) {
-                    let h0 = if d.first_is_subframe0 { h_start } else { h_start + 1 };
+                    let h0 = if d.first_is_subframe0 {
+                        h_start
+                    } else {
+                        h_start + 1
+                    };
                     best = Some((d.z_score, cp, duplex, d.n_id_1, h0));
                 }
             }
         }
         let (z, cp, duplex, n_id_1, h0) = best?;
-        if !(z >= self.cfg.min_sss_z) {
+        if z.is_nan() || z < self.cfg.min_sss_z {
             return None;
         }
+        let tr = track(&self.work, refined.offset, refined.cfo_hz, replica);
         let num = Numerology::search(cp);
         // CFO from the SSS→PSS phase advance (unambiguous ±fs/(2Δ): ±7 kHz FDD).
         let delta = pss_to_sss(&num, duplex);
@@ -364,10 +424,26 @@ impl LteCellSearcher {
         while tr.position(h) + 130.0 < len {
             let tp = tr.position(h).round() as i64;
             if tp - delta - (BACKOFF as i64) >= 0
-                && self.demod.demod_rot(&self.work, (tp - BACKOFF as i64) as isize, &rot, &mut y_pss)
-                && self.demod.demod_rot(&self.work, (tp - delta - BACKOFF as i64) as isize, &rot, &mut y_sss)
+                && self.demod.demod_rot(
+                    &self.work,
+                    (tp - BACKOFF as i64) as isize,
+                    &rot,
+                    &mut y_pss,
+                )
+                && self.demod.demod_rot(
+                    &self.work,
+                    (tp - delta - BACKOFF as i64) as isize,
+                    &rot,
+                    &mut y_sss,
+                )
             {
-                acc += pss_sss_phase(&y_pss, &y_sss, n_id_1, cand.n_id_2, (h - h0).rem_euclid(2) == 1);
+                acc += pss_sss_phase(
+                    &y_pss,
+                    &y_sss,
+                    n_id_1,
+                    cand.n_id_2,
+                    (h - h0).rem_euclid(2) == 1,
+                );
             }
             h += 1;
         }
@@ -388,7 +464,18 @@ impl LteCellSearcher {
             if start as f64 + SUBFRAME_1M92 as f64 > len {
                 break;
             }
-            if start >= 0 && self.demod.demod_subframe(&self.work, start, cp, &rot, BACKOFF, &mut self.grid) == num.symbols_per_subframe() {
+            let mask = crs_symbol_mask(cp, 1);
+            if start >= 0
+                && self.demod.demod_subframe_masked(
+                    &self.work,
+                    start,
+                    cp,
+                    &rot,
+                    BACKOFF,
+                    mask,
+                    &mut self.grid,
+                ) == mask.count_ones() as usize
+            {
                 acc += crs_slot_phase(&self.grid, cell_pci, cp, 5 * (j % 2));
             }
         }
@@ -421,20 +508,33 @@ impl LteCellSearcher {
             if start < 0 || start as f64 + SUBFRAME_1M92 as f64 > self.work.len() as f64 {
                 break;
             }
-            if self.demod.demod_subframe(&self.work, start, det.cp, &rot, BACKOFF, &mut self.grid) < 2 * nsym {
+            let mask = crs_symbol_mask(det.cp, 4) | pbch_symbol_mask(det.cp);
+            if self.demod.demod_subframe_masked(
+                &self.work,
+                start,
+                det.cp,
+                &rot,
+                BACKOFF,
+                mask,
+                &mut self.grid,
+            ) < mask.count_ones() as usize
+            {
                 break;
             }
-            self.chest.estimate(&self.grid, cell_pci, det.cp, 0, 4, &mut self.est);
+            self.chest
+                .estimate(&self.grid, cell_pci, det.cp, 0, 4, &mut self.est);
             for (a, b) in port_pow.iter_mut().zip(self.est.port_power) {
                 *a += b;
             }
             if self.llrs.len() <= n_frames {
-                self.llrs.push([vec![0.0; 480], vec![0.0; 480], vec![0.0; 480]]);
+                self.llrs
+                    .push([vec![0.0; 480], vec![0.0; 480], vec![0.0; 480]]);
             }
             for (hi, &ports) in PORT_HYPS.iter().enumerate() {
                 let out = &mut self.llrs[n_frames][hi];
                 out.resize(e, 0.0);
-                self.pbch.frame_llrs(&self.grid[nsym..2 * nsym], &self.est, ports, out);
+                self.pbch
+                    .frame_llrs(&self.grid[nsym..2 * nsym], &self.est, ports, out);
             }
             n_frames += 1;
         }
@@ -475,15 +575,25 @@ impl LteCellSearcher {
                 }
                 groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
                 for g in groups.iter().filter(|g| !g.is_empty()) {
-                    let frames: Vec<(&[f32], usize)> = g.iter().map(|&j| (&self.llrs[j][hi][..], (p0 + j) % 4)).collect();
+                    let frames: Vec<(&[f32], usize)> = g
+                        .iter()
+                        .map(|&j| (&self.llrs[j][hi][..], (p0 + j) % 4))
+                        .collect();
                     if let PbchDecode::Ok(d) = self.pbch.decode(&frames, ports) {
                         let j1 = g[0];
-                        let Ok(mut mib) = Mib::from_bits(&d.mib_bits, ((p0 + j1) % 4) as u8, d.ports) else {
+                        let Ok(mut mib) =
+                            Mib::from_bits(&d.mib_bits, ((p0 + j1) % 4) as u8, d.ports)
+                        else {
                             continue;
                         };
                         let sfn0 = (i64::from(mib.sfn) - j1 as i64).rem_euclid(1024) as u16;
                         mib.sfn = sfn0;
-                        return Some(Decoded { mib, sfn0, frames: g.len(), agreement: d.agreement });
+                        return Some(Decoded {
+                            mib,
+                            sfn0,
+                            frames: g.len(),
+                            agreement: d.agreement,
+                        });
                     }
                 }
             }
@@ -497,7 +607,9 @@ fn pss_to_sss(num: &Numerology, duplex: Duplex) -> i64 {
     let n = num.cp.symbols_per_slot();
     match duplex {
         Duplex::Fdd => num.useful_offset(n - 1) as i64 - num.useful_offset(n - 2) as i64,
-        Duplex::Tdd => (SUBFRAME_1M92 + num.useful_offset(2)) as i64 - num.useful_offset(2 * n - 1) as i64,
+        Duplex::Tdd => {
+            (SUBFRAME_1M92 + num.useful_offset(2)) as i64 - num.useful_offset(2 * n - 1) as i64
+        }
     }
 }
 
@@ -510,7 +622,13 @@ fn pss_in_frame(num: &Numerology, duplex: Duplex) -> usize {
 }
 
 fn report(det: &Detected, dec: Option<&Decoded>, meas: Option<Measurements>) -> LteCellReport {
-    let m = meas.unwrap_or(Measurements { rsrp_dbfs: f32::NAN, rssi_dbfs: f32::NAN, rsrq_db: f32::NAN, sinr_db: f32::NAN, subframes: 0 });
+    let m = meas.unwrap_or(Measurements {
+        rsrp_dbfs: f32::NAN,
+        rssi_dbfs: f32::NAN,
+        rsrq_db: f32::NAN,
+        sinr_db: f32::NAN,
+        subframes: 0,
+    });
     LteCellReport {
         pci: pci(det.n_id_1, det.n_id_2),
         n_id_1: det.n_id_1,

@@ -55,7 +55,11 @@ impl Default for ChannelEstimator {
 impl ChannelEstimator {
     /// An estimator smoothing over pilots within ±`smoothing` subcarriers.
     pub fn new(smoothing: f32) -> Self {
-        ChannelEstimator { smoothing: smoothing.clamp(0.5, 36.0), acc: [Complex32::default(); 72], cnt: [0.0; 72] }
+        ChannelEstimator {
+            smoothing: smoothing.clamp(0.5, 36.0),
+            acc: [Complex32::default(); 72],
+            cnt: [0.0; 72],
+        }
     }
 
     /// Estimates ports `0..ports` (1..=4) from the demodulated subframe `grid`
@@ -87,7 +91,9 @@ impl ChannelEstimator {
                     if !is_crs_symbol(p, l, cp) {
                         continue;
                     }
-                    let Some(y) = grid.get(slot * per_slot + l) else { continue };
+                    let Some(y) = grid.get(slot * per_slot + l) else {
+                        continue;
+                    };
                     let r = central_crs(pci, ns, l, cp);
                     let off = k_offset(p, l, ns, pci);
                     for (m, rv) in r.iter().enumerate() {
@@ -134,7 +140,11 @@ impl ChannelEstimator {
                         den += wt;
                     }
                 }
-                out.h[p][k] = if den > 0.0 { num / den } else { Complex32::default() };
+                out.h[p][k] = if den > 0.0 {
+                    num / den
+                } else {
+                    Complex32::default()
+                };
                 pow += out.h[p][k].norm_sqr();
             }
             out.port_power[p] = pow / CENTRAL_SC as f32;
@@ -143,7 +153,11 @@ impl ChannelEstimator {
             out.h[p] = [Complex32::default(); 72];
             out.port_power[p] = 0.0;
         }
-        out.noise_var = if noise_n > 0 { noise / (2.0 * noise_n as f32) } else { 0.0 };
+        out.noise_var = if noise_n > 0 {
+            noise / (2.0 * noise_n as f32)
+        } else {
+            0.0
+        };
         out.port0_pilot_power = if p0_n > 0 { p0_pow / p0_n as f32 } else { 0.0 };
     }
 }

@@ -59,7 +59,14 @@ pub const fn c_init(pci: u16, ns: usize, l: usize, cp: CyclicPrefix) -> u32 {
 }
 
 /// Writes `r(m')` for `m' = first..first + out.len()` (`first + out.len() ≤ 220`).
-pub fn crs_values(pci: u16, ns: usize, l: usize, cp: CyclicPrefix, first: usize, out: &mut [Complex32]) {
+pub fn crs_values(
+    pci: u16,
+    ns: usize,
+    l: usize,
+    cp: CyclicPrefix,
+    first: usize,
+    out: &mut [Complex32],
+) {
     let mut g = GoldSequence::new(c_init(pci, ns, l, cp));
     let s = std::f32::consts::FRAC_1_SQRT_2;
     // Skip 2·first bits.

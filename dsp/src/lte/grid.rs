@@ -38,7 +38,10 @@ pub struct Numerology {
 impl Numerology {
     /// The search numerology: FFT 128.
     pub const fn search(cp: CyclicPrefix) -> Self {
-        Numerology { fft_size: FFT_1M92, cp }
+        Numerology {
+            fft_size: FFT_1M92,
+            cp,
+        }
     }
 
     /// Sample rate `N · 15 kHz`.
@@ -90,6 +93,21 @@ impl Numerology {
     }
 }
 
+/// Bit mask of the symbols of a subframe carrying CRS of ports `0..ports`.
+pub const fn crs_symbol_mask(cp: CyclicPrefix, ports: usize) -> u32 {
+    let n = cp.symbols_per_slot();
+    let mut m = (1 << 0) | (1 << (n - 3)) | (1 << n) | (1 << (2 * n - 3));
+    if ports > 2 {
+        m |= (1 << 1) | (1 << (n + 1));
+    }
+    m
+}
+
+/// Bit mask of the PBCH symbols (slot 1, symbols 0..4) of subframe 0.
+pub const fn pbch_symbol_mask(cp: CyclicPrefix) -> u32 {
+    0xF << cp.symbols_per_slot()
+}
+
 /// FFT bin of central subcarrier `k'` (0..72) for an FFT of size `n`.
 pub const fn central_bin(k: usize, n: usize) -> usize {
     if k < 36 {
@@ -118,7 +136,9 @@ pub struct OfdmDemod {
 
 impl std::fmt::Debug for OfdmDemod {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OfdmDemod").field("fft_size", &self.buf.len()).finish()
+        f.debug_struct("OfdmDemod")
+            .field("fft_size", &self.buf.len())
+            .finish()
     }
 }
 
@@ -133,23 +153,40 @@ impl OfdmDemod {
     pub fn new() -> Self {
         let fft = FftPlanner::new().plan_fft_forward(FFT_1M92);
         let scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
-        OfdmDemod { fft, buf: vec![Complex32::default(); FFT_1M92], scratch }
+        OfdmDemod {
+            fft,
+            buf: vec![Complex32::default(); FFT_1M92],
+            scratch,
+        }
     }
 
     /// Demodulates the 128 samples starting at `start` into the 72 central
     /// subcarriers `out[k']`, unnormalised (a subcarrier tone of amplitude A gives
     /// 128·A). Returns false (leaving `out` zeroed) when the window is outside `x`.
     /// Non-finite samples are treated as zero.
-    pub fn demod(&mut self, x: &[Complex32], start: isize, out: &mut [Complex32; CENTRAL_SC]) -> bool {
+    pub fn demod(
+        &mut self,
+        x: &[Complex32],
+        start: isize,
+        out: &mut [Complex32; CENTRAL_SC],
+    ) -> bool {
         let n = FFT_1M92;
-        let Some(win) = usize::try_from(start).ok().and_then(|s| x.get(s..s.checked_add(n)?)) else {
+        let Some(win) = usize::try_from(start)
+            .ok()
+            .and_then(|s| x.get(s..s.checked_add(n)?))
+        else {
             out.fill(Complex32::default());
             return false;
         };
         for (b, &s) in self.buf.iter_mut().zip(win) {
-            *b = if s.re.is_finite() && s.im.is_finite() { s } else { Complex32::default() };
+            *b = if s.re.is_finite() && s.im.is_finite() {
+                s
+            } else {
+                Complex32::default()
+            };
         }
-        self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
+        self.fft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
         for (k, o) in out.iter_mut().enumerate() {
             *o = self.buf[central_bin(k, n)];
         }
@@ -158,9 +195,18 @@ impl OfdmDemod {
 
     /// As [`Self::demod`], first removing the frequency offset `rot` (phase referenced
     /// to absolute sample index 0 of `x`, so consecutive symbols stay coherent).
-    pub fn demod_rot(&mut self, x: &[Complex32], start: isize, rot: &Derotator, out: &mut [Complex32; CENTRAL_SC]) -> bool {
+    pub fn demod_rot(
+        &mut self,
+        x: &[Complex32],
+        start: isize,
+        rot: &Derotator,
+        out: &mut [Complex32; CENTRAL_SC],
+    ) -> bool {
         let n = FFT_1M92;
-        let Some(win) = usize::try_from(start).ok().and_then(|s| x.get(s..s.checked_add(n)?)) else {
+        let Some(win) = usize::try_from(start)
+            .ok()
+            .and_then(|s| x.get(s..s.checked_add(n)?))
+        else {
             out.fill(Complex32::default());
             return false;
         };
@@ -170,7 +216,8 @@ impl OfdmDemod {
                 *b = Complex32::default();
             }
         }
-        self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
+        self.fft
+            .process_with_scratch(&mut self.buf, &mut self.scratch);
         for (k, o) in out.iter_mut().enumerate() {
             *o = self.buf[central_bin(k, n)];
         }
@@ -189,11 +236,32 @@ impl OfdmDemod {
         backoff: usize,
         out: &mut Vec<[Complex32; CENTRAL_SC]>,
     ) -> usize {
+        self.demod_subframe_masked(x, sf_start, cp, rot, backoff, u32::MAX, out)
+    }
+
+    /// As [`Self::demod_subframe`] for the symbols whose bit is set in `mask`
+    /// (bit i = symbol i of the subframe); the others are zeroed. Returns the number
+    /// of requested symbols inside `x`.
+    #[allow(clippy::too_many_arguments)] // all are plain per-call parameters
+    pub fn demod_subframe_masked(
+        &mut self,
+        x: &[Complex32],
+        sf_start: i64,
+        cp: CyclicPrefix,
+        rot: &Derotator,
+        backoff: usize,
+        mask: u32,
+        out: &mut Vec<[Complex32; CENTRAL_SC]>,
+    ) -> usize {
         let num = Numerology::search(cp);
         let nsym = num.symbols_per_subframe();
         out.resize(nsym, [Complex32::default(); CENTRAL_SC]);
         let mut ok = 0;
         for (sym, o) in out.iter_mut().enumerate() {
+            if mask & (1 << sym) == 0 {
+                o.fill(Complex32::default());
+                continue;
+            }
             let st = sf_start + num.useful_offset(sym) as i64 - backoff.min(num.cp_len(1)) as i64;
             if self.demod_rot(x, st as isize, rot, o) {
                 ok += 1;
@@ -219,7 +287,14 @@ mod tests {
         let e = Numerology::search(CyclicPrefix::Extended);
         assert_eq!(e.cp_len(3), 32);
         assert_eq!(e.useful_offset(5), 5 * 160 + 32);
-        assert_eq!(Numerology { fft_size: 2048, cp: CyclicPrefix::Normal }.useful_offset(1), 160 + 2048 + 144);
+        assert_eq!(
+            Numerology {
+                fft_size: 2048,
+                cp: CyclicPrefix::Normal
+            }
+            .useful_offset(1),
+            160 + 2048 + 144
+        );
     }
 
     #[test]

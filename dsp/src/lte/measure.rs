@@ -79,7 +79,11 @@ impl MeasurementAccumulator {
         let db = |v: f64| (10.0 * v.max(1e-30).log10()) as f32;
         let rsrp = self.signal / self.subframes as f64 / FFT_POWER;
         let noise = self.noise / self.subframes as f64 / FFT_POWER;
-        let rssi = if self.rssi_symbols > 0 { self.rssi / self.rssi_symbols as f64 / FFT_POWER } else { 0.0 };
+        let rssi = if self.rssi_symbols > 0 {
+            self.rssi / self.rssi_symbols as f64 / FFT_POWER
+        } else {
+            0.0
+        };
         Some(Measurements {
             rsrp_dbfs: db(rsrp),
             rssi_dbfs: db(rssi),
@@ -99,7 +103,11 @@ mod tests {
         let mut a = MeasurementAccumulator::new();
         assert!(a.finish().is_none());
         // Pilot power 128² · 0.01 + noise 128² · 0.001 → RSRP −20 dBFS, SINR 10 dB.
-        let est = ChannelEstimate { port0_pilot_power: (FFT_POWER * 0.011) as f32, noise_var: (FFT_POWER * 0.001) as f32, ..Default::default() };
+        let est = ChannelEstimate {
+            port0_pilot_power: (FFT_POWER * 0.011) as f32,
+            noise_var: (FFT_POWER * 0.001) as f32,
+            ..Default::default()
+        };
         a.add_subframe(&est);
         // 72 REs of power 0.0125 each → RSSI 0.9 → −0.46 dBFS.
         let y = [Complex32::new((FFT_POWER * 0.0125).sqrt() as f32, 0.0); 72];

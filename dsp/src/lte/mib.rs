@@ -73,7 +73,9 @@ pub enum MibError {
 }
 
 fn field(bits: &[u8], from: usize, n: usize) -> u16 {
-    bits[from..from + n].iter().fold(0u16, |a, &b| (a << 1) | u16::from(b & 1))
+    bits[from..from + n]
+        .iter()
+        .fold(0u16, |a, &b| (a << 1) | u16::from(b & 1))
 }
 
 impl Mib {
@@ -82,7 +84,11 @@ impl Mib {
     pub fn from_bits(bits: &[u8; 24], sfn_lsb: u8, ports: u8) -> Result<Mib, MibError> {
         let bw = field(bits, 0, 3) as u8;
         let nof_prb = *NOF_PRB.get(bw as usize).ok_or(MibError::Bandwidth(bw))?;
-        let phich_duration = if bits[3] & 1 == 0 { PhichDuration::Normal } else { PhichDuration::Extended };
+        let phich_duration = if bits[3] & 1 == 0 {
+            PhichDuration::Normal
+        } else {
+            PhichDuration::Extended
+        };
         let phich_resource = match field(bits, 4, 2) {
             0 => PhichResource::OneSixth,
             1 => PhichResource::Half,
@@ -94,12 +100,27 @@ impl Mib {
         for (o, &i) in b.iter_mut().zip(bits) {
             *o = i & 1;
         }
-        Ok(Mib { nof_prb, ports, phich_duration, phich_resource, sfn, bits: b })
+        Ok(Mib {
+            nof_prb,
+            ports,
+            phich_duration,
+            phich_resource,
+            sfn,
+            bits: b,
+        })
     }
 
     /// Builds the 24 bits (spare bits zero) for the given fields; `nof_prb` must be in [`NOF_PRB`].
-    pub fn encode(nof_prb: u8, phich_duration: PhichDuration, phich_resource: PhichResource, sfn: u16) -> Result<[u8; 24], MibError> {
-        let bw = NOF_PRB.iter().position(|&p| p == nof_prb).ok_or(MibError::Bandwidth(nof_prb))? as u16;
+    pub fn encode(
+        nof_prb: u8,
+        phich_duration: PhichDuration,
+        phich_resource: PhichResource,
+        sfn: u16,
+    ) -> Result<[u8; 24], MibError> {
+        let bw = NOF_PRB
+            .iter()
+            .position(|&p| p == nof_prb)
+            .ok_or(MibError::Bandwidth(nof_prb))? as u16;
         let res = match phich_resource {
             PhichResource::OneSixth => 0,
             PhichResource::Half => 1,
@@ -107,7 +128,10 @@ impl Mib {
             PhichResource::Two => 3,
         };
         let dur = u16::from(phich_duration == PhichDuration::Extended);
-        let v: u32 = (u32::from(bw) << 21) | (u32::from(dur) << 20) | (res << 18) | (u32::from((sfn >> 2) & 0xFF) << 10);
+        let v: u32 = (u32::from(bw) << 21)
+            | (u32::from(dur) << 20)
+            | (res << 18)
+            | (u32::from((sfn >> 2) & 0xFF) << 10);
         let mut b = [0u8; 24];
         for (i, o) in b.iter_mut().enumerate() {
             *o = ((v >> (23 - i)) & 1) as u8;
@@ -117,7 +141,10 @@ impl Mib {
 
     /// The raw bits as a string of '0'/'1'.
     pub fn bits_string(&self) -> String {
-        self.bits.iter().map(|&b| if b == 0 { '0' } else { '1' }).collect()
+        self.bits
+            .iter()
+            .map(|&b| if b == 0 { '0' } else { '1' })
+            .collect()
     }
 }
 
@@ -128,13 +155,21 @@ mod tests {
     #[test]
     fn cell150_bits() {
         // srsRAN pbch_file_test expectation for signal.1.92M.dat.
-        let bits: Vec<u8> = "011010000001110000000000".bytes().map(|c| c - b'0').collect();
+        let bits: Vec<u8> = "011010000001110000000000"
+            .bytes()
+            .map(|c| c - b'0')
+            .collect();
         let m = Mib::from_bits(&bits.clone().try_into().unwrap(), 0, 2).unwrap();
         assert_eq!(m.nof_prb, 50);
         assert_eq!(m.phich_duration, PhichDuration::Normal);
         assert_eq!(m.phich_resource, PhichResource::One);
         assert_eq!(m.sfn, 28);
-        assert_eq!(Mib::encode(50, PhichDuration::Normal, PhichResource::One, 28).unwrap().to_vec(), bits);
+        assert_eq!(
+            Mib::encode(50, PhichDuration::Normal, PhichResource::One, 28)
+                .unwrap()
+                .to_vec(),
+            bits
+        );
         assert_eq!(m.bits_string(), "011010000001110000000000");
     }
 

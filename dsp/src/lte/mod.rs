@@ -20,6 +20,7 @@ pub mod measure;
 pub mod mib;
 pub mod pbch;
 pub mod sync;
+pub mod tbs;
 pub mod tx;
 
 /// Cyclic prefix length (TS 36.211 Table 6.12-1).

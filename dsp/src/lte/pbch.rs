@@ -27,8 +27,10 @@ pub const CODED_LEN: usize = 120;
 
 /// Inter-column permutation of the subblock interleaver for convolutional codes
 /// (TS 36.212 Table 5.1.4-2).
-pub const CONV_SUBBLOCK_PERMUTATION: [usize; 32] =
-    [1, 17, 9, 25, 5, 21, 13, 29, 3, 19, 11, 27, 7, 23, 15, 31, 0, 16, 8, 24, 4, 20, 12, 28, 2, 18, 10, 26, 6, 22, 14, 30];
+pub const CONV_SUBBLOCK_PERMUTATION: [usize; 32] = [
+    1, 17, 9, 25, 5, 21, 13, 29, 3, 19, 11, 27, 7, 23, 15, 31, 0, 16, 8, 24, 4, 20, 12, 28, 2, 18,
+    10, 26, 6, 22, 14, 30,
+];
 
 /// CRC mask for the number of transmit antenna ports (TS 36.212 Table 5.3.1.1-1).
 pub const fn crc_mask(ports: u8) -> u32 {
@@ -74,9 +76,9 @@ pub fn rate_match_map() -> [u16; CODED_LEN] {
     let mut map = [0u16; CODED_LEN];
     let mut p = 0;
     for stream in 0..3 {
-        for j in 0..C {
+        for &col in CONV_SUBBLOCK_PERMUTATION.iter() {
             for row in 0..r {
-                let y = row * C + CONV_SUBBLOCK_PERMUTATION[j];
+                let y = row * C + col;
                 if y >= nd {
                     map[p] = (3 * (y - nd) + stream) as u16;
                     p += 1;
@@ -100,20 +102,32 @@ pub fn encode_bits(mib: &[u8; MIB_LEN], ports: u8, pci: u16, cp: CyclicPrefix) -
     let map = rate_match_map();
     let m_bit = 4 * bits_per_frame(cp);
     let c = gold_sequence(u32::from(pci), m_bit);
-    (0..m_bit).map(|e| coded[map[e % CODED_LEN] as usize] ^ c[e]).collect()
+    (0..m_bit)
+        .map(|e| coded[map[e % CODED_LEN] as usize] ^ c[e])
+        .collect()
 }
 
 /// QPSK (TS 36.211 §7.1.2) and transmit-diversity precoding (§6.3.4.3) of the
 /// `frame_phase`-th quarter (0..4) of the PBCH bits: returns, per port, one symbol
 /// per entry of [`re_positions`].
-pub fn frame_symbols(bits: &[u8], frame_phase: usize, ports: u8, cp: CyclicPrefix) -> Vec<Vec<Complex32>> {
+pub fn frame_symbols(
+    bits: &[u8],
+    frame_phase: usize,
+    ports: u8,
+    cp: CyclicPrefix,
+) -> Vec<Vec<Complex32>> {
     let e = bits_per_frame(cp);
     let s = std::f32::consts::FRAC_1_SQRT_2;
     let q: Vec<Complex32> = bits
         .get((frame_phase % 4) * e..(frame_phase % 4 + 1) * e)
         .unwrap_or(&[])
         .chunks_exact(2)
-        .map(|b| Complex32::new(s * (1.0 - 2.0 * f32::from(b[0])), s * (1.0 - 2.0 * f32::from(b[1]))))
+        .map(|b| {
+            Complex32::new(
+                s * (1.0 - 2.0 * f32::from(b[0])),
+                s * (1.0 - 2.0 * f32::from(b[1])),
+            )
+        })
         .collect();
     let n = q.len();
     match ports {
@@ -223,7 +237,8 @@ impl PbchDecoder {
         self.cp = cp;
         self.positions = re_positions(cp, pci);
         self.scrambling.clear();
-        self.scrambling.extend(gold_sequence(u32::from(pci), 4 * bits_per_frame(cp)));
+        self.scrambling
+            .extend(gold_sequence(u32::from(pci), 4 * bits_per_frame(cp)));
     }
 
     /// Bits per frame for the current cell.
@@ -234,7 +249,13 @@ impl PbchDecoder {
     /// Equalises the PBCH of one frame for a `ports` (1, 2, 4) hypothesis and writes
     /// one LLR per PBCH bit (not yet descrambled) into `out` (`frame_bits` long).
     /// `slot1` holds the demodulated symbols 0..4 of slot 1 of subframe 0.
-    pub fn frame_llrs(&self, slot1: &[[Complex32; CENTRAL_SC]], h: &ChannelEstimate, ports: u8, out: &mut [f32]) {
+    pub fn frame_llrs(
+        &self,
+        slot1: &[[Complex32; CENTRAL_SC]],
+        h: &ChannelEstimate,
+        ports: u8,
+        out: &mut [f32],
+    ) {
         out.fill(0.0);
         let nv = h.noise_var.max(1e-12 * h.port0_pilot_power.max(1e-30));
         let sqrt2 = std::f32::consts::SQRT_2;
@@ -257,7 +278,13 @@ impl PbchDecoder {
                 // Alamouti pairs: ports (0,2) carry the first pair of each quad with 4
                 // ports; with 2 ports every pair uses ports (0,1).
                 for i in (0..n.saturating_sub(1)).step_by(2) {
-                    let (pa, pb) = if ports == 2 { (0, 1) } else if i % 4 == 0 { (0, 2) } else { (1, 3) };
+                    let (pa, pb) = if ports == 2 {
+                        (0, 1)
+                    } else if i % 4 == 0 {
+                        (0, 2)
+                    } else {
+                        (1, 3)
+                    };
                     let (r0, k0) = y(i);
                     let (r1, k1) = y(i + 1);
                     let h0 = (h.h[pa][k0] + h.h[pa][k1]) * 0.5;
@@ -290,7 +317,11 @@ impl PbchDecoder {
             let base = (phase % 4) * e;
             for (j, &l) in llr.iter().take(e).enumerate() {
                 let idx = base + j;
-                let sign = if self.scrambling.get(idx) == Some(&1) { -1.0 } else { 1.0 };
+                let sign = if self.scrambling.get(idx) == Some(&1) {
+                    -1.0
+                } else {
+                    1.0
+                };
                 self.soft[self.map[idx % CODED_LEN] as usize] += sign * l;
             }
         }
@@ -311,7 +342,12 @@ impl PbchDecoder {
     pub fn decode(&mut self, frames: &[(&[f32], usize)], ports: u8) -> PbchDecode {
         self.combine(frames);
         let soft = self.soft;
-        if self.viterbi.decode(&soft, Termination::TailBiting, &mut self.bits).is_err() || self.bits.len() != BLOCK_LEN {
+        if self
+            .viterbi
+            .decode(&soft, Termination::TailBiting, &mut self.bits)
+            .is_err()
+            || self.bits.len() != BLOCK_LEN
+        {
             return PbchDecode::Failed { agreement: 0.0 };
         }
         // Agreement of the re-encoded codeword with the received decisions.
@@ -326,18 +362,27 @@ impl PbchDecoder {
                     continue;
                 }
                 let idx = base + j;
-                let tx = self.reenc[self.map[idx % CODED_LEN] as usize] ^ self.scrambling.get(idx).copied().unwrap_or(0);
+                let tx = self.reenc[self.map[idx % CODED_LEN] as usize]
+                    ^ self.scrambling.get(idx).copied().unwrap_or(0);
                 total += 1;
                 if (l < 0.0) == (tx == 1) {
                     agree += 1;
                 }
             }
         }
-        let agreement = if total > 0 { agree as f32 / total as f32 } else { 0.0 };
+        let agreement = if total > 0 {
+            agree as f32 / total as f32
+        } else {
+            0.0
+        };
         if self.crc.check_masked(&self.bits, crc_mask(ports)) && agreement >= self.min_agreement {
             let mut mib_bits = [0u8; MIB_LEN];
             mib_bits.copy_from_slice(&self.bits[..MIB_LEN]);
-            PbchDecode::Ok(PbchDecoded { mib_bits, ports, agreement })
+            PbchDecode::Ok(PbchDecoded {
+                mib_bits,
+                ports,
+                agreement,
+            })
         } else {
             PbchDecode::Failed { agreement }
         }
@@ -366,15 +411,25 @@ mod tests {
 
     #[test]
     fn noiseless_decode_all_phases_and_ports() {
-        let mib = crate::lte::mib::Mib::encode(50, crate::lte::mib::PhichDuration::Normal, crate::lte::mib::PhichResource::One, 28)
-            .unwrap();
+        let mib = crate::lte::mib::Mib::encode(
+            50,
+            crate::lte::mib::PhichDuration::Normal,
+            crate::lte::mib::PhichResource::One,
+            28,
+        )
+        .unwrap();
         for ports in [1u8, 2, 4] {
             for cp in [CyclicPrefix::Normal, CyclicPrefix::Extended] {
                 let bits = encode_bits(&mib, ports, 150, cp);
                 let mut dec = PbchDecoder::new();
                 dec.set_cell(150, cp);
                 let llrs: Vec<Vec<f32>> = (0..4)
-                    .map(|p| bits[p * bits_per_frame(cp)..(p + 1) * bits_per_frame(cp)].iter().map(|&b| 1.0 - 2.0 * f32::from(b)).collect())
+                    .map(|p| {
+                        bits[p * bits_per_frame(cp)..(p + 1) * bits_per_frame(cp)]
+                            .iter()
+                            .map(|&b| 1.0 - 2.0 * f32::from(b))
+                            .collect()
+                    })
                     .collect();
                 let sc = dec.phase_scores(&llrs[2]);
                 assert!(sc[2] > sc[0] && sc[2] > sc[1] && sc[2] > sc[3], "{sc:?}");
@@ -387,7 +442,10 @@ mod tests {
                 }
                 // Wrong mask fails.
                 let wrong = if ports == 1 { 2 } else { 1 };
-                assert!(matches!(dec.decode(&[(&llrs[2], 2)], wrong), PbchDecode::Failed { .. }));
+                assert!(matches!(
+                    dec.decode(&[(&llrs[2], 2)], wrong),
+                    PbchDecode::Failed { .. }
+                ));
             }
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod info;
+pub mod run;
 
 use crate::source::RawFormat;
 use clap::Args;

@@ -82,6 +82,7 @@ pub enum DecodeError {
 }
 
 /// One cell's reports across windows.
+#[derive(Debug)]
 struct Track {
     first: LteCellReport,
     time: Timestamp,
@@ -115,6 +116,120 @@ fn mean_db(v: &[f32]) -> f32 {
     }
 }
 
+/// Decodes one dwell on one LTE channel: samples at the source's rate go in
+/// block by block; every cell found in any window comes out once, with its
+/// measurements averaged over the windows that saw it.
+#[derive(Debug)]
+pub struct LteDwell {
+    resampler: Resampler,
+    decoder: lte::LteDecoder,
+    ctx: lte::ChannelContext,
+    window: usize,
+    buf: Vec<Complex32>,
+    done_out: usize,
+    tracks: Vec<Track>,
+}
+
+impl LteDwell {
+    /// A dwell on samples at `sample_rate`, searched in windows of `window_s` seconds.
+    pub fn new(
+        sample_rate: f64,
+        window_s: f64,
+        ctx: lte::ChannelContext,
+    ) -> Result<Self, DecodeError> {
+        let resampler = Resampler::new(sample_rate, SEARCH_RATE_HZ)
+            .map_err(|e| DecodeError::Unusable(e.to_string()))?;
+        let window = (window_s.clamp(0.01, 10.0) * SEARCH_RATE_HZ) as usize;
+        Ok(LteDwell {
+            resampler,
+            decoder: lte::LteDecoder::new(),
+            ctx,
+            window,
+            buf: Vec::with_capacity(window * 2),
+            done_out: 0,
+            tracks: Vec::new(),
+        })
+    }
+
+    /// Starts a new dwell (same channel and rate), keeping the FFT plans.
+    pub fn restart(&mut self, ctx: lte::ChannelContext) {
+        self.resampler.reset();
+        self.ctx = ctx;
+        self.buf.clear();
+        self.done_out = 0;
+        self.tracks.clear();
+    }
+
+    /// Feeds samples at the source rate.
+    pub fn push(&mut self, samples: &[Complex32]) {
+        self.resampler.process(samples, &mut self.buf);
+        while self.buf.len() >= self.window {
+            let w: Vec<Complex32> = self.buf.drain(..self.window).collect();
+            self.search(&w);
+            self.done_out += self.window;
+        }
+    }
+
+    fn search(&mut self, samples: &[Complex32]) {
+        let t = self
+            .ctx
+            .time
+            .add_seconds(self.done_out as f64 / SEARCH_RATE_HZ);
+        for r in self.decoder.search(samples) {
+            match self.tracks.iter_mut().find(|k| k.first.pci == r.pci) {
+                Some(k) => {
+                    k.rsrp.push(r.rsrp_dbfs);
+                    k.rssi.push(r.rssi_dbfs);
+                    k.rsrq.push(r.rsrq_db);
+                    k.sinr.push(r.sinr_db);
+                    k.cfo.push(r.cfo_hz);
+                }
+                None => self.tracks.push(Track {
+                    time: t,
+                    rsrp: vec![r.rsrp_dbfs],
+                    rssi: vec![r.rssi_dbfs],
+                    rsrq: vec![r.rsrq_db],
+                    sinr: vec![r.sinr_db],
+                    cfo: vec![r.cfo_hz],
+                    first: r,
+                }),
+            }
+        }
+    }
+
+    /// Seconds of signal pushed so far.
+    pub fn seconds(&self) -> f64 {
+        (self.done_out + self.buf.len()) as f64 / SEARCH_RATE_HZ
+    }
+
+    /// Ends the dwell: one Observation per cell (seq 0; the outbox numbers them).
+    pub fn finish(&mut self) -> Vec<Observation> {
+        // A tail of at least 5 ms can hold a PSS/SSS pair and a PBCH.
+        if self.buf.len() as f64 >= 0.005 * SEARCH_RATE_HZ {
+            let w = std::mem::take(&mut self.buf);
+            self.search(&w);
+            self.done_out += w.len();
+        }
+        self.buf.clear();
+        std::mem::take(&mut self.tracks)
+            .into_iter()
+            .map(|k| {
+                let mut r = k.first.clone();
+                r.rsrp_dbfs = mean_db(&k.rsrp);
+                r.rssi_dbfs = mean_db(&k.rssi);
+                r.rsrq_db = mean_f32(&k.rsrq);
+                r.sinr_db = mean_f32(&k.sinr);
+                r.cfo_hz = k.cfo.iter().sum::<f64>() / k.cfo.len().max(1) as f64;
+                let ctx = lte::ChannelContext {
+                    time: k.time,
+                    ..self.ctx.clone()
+                };
+                lte::LteDecoder::observation(&r, &ctx)
+            })
+            .collect()
+    }
+}
+
 /// Decodes every cell of the chosen RATs in `rec`.
 pub fn decode_recording(
     rec: &Recording,
@@ -128,8 +243,6 @@ pub fn decode_recording(
     let rate = rec.sample_rate().ok_or_else(|| {
         DecodeError::Unusable(format!("{}: no sample rate in the metadata", rec.name))
     })?;
-    let mut resampler =
-        Resampler::new(rate, SEARCH_RATE_HZ).map_err(|e| DecodeError::Unusable(e.to_string()))?;
     let start_time = rec
         .meta
         .captures
@@ -137,38 +250,18 @@ pub fn decode_recording(
         .and_then(|c| c.datetime.as_deref())
         .and_then(|d| d.parse::<Timestamp>().ok())
         .unwrap_or_else(Timestamp::now);
-    let window = ((opts.window_s.clamp(0.01, 10.0)) * SEARCH_RATE_HZ) as usize;
+    let ctx = lte::ChannelContext {
+        sensor_id: opts.sensor_id.clone(),
+        center_freq_hz: rec.frequency(),
+        calibration_db: opts.calibration_db,
+        time: start_time,
+        source: Some(rec.name.clone()),
+    };
+    let mut dwell = LteDwell::new(rate, opts.window_s, ctx)?;
     let max_in = opts.max_s.map(|s| (s * rate) as u64);
-    let mut decoder = lte::LteDecoder::new();
     let mut reader = rec.reader()?;
     let mut raw = Vec::with_capacity(1 << 16);
-    let mut buf: Vec<Complex32> = Vec::with_capacity(window * 2);
     let mut consumed_in = 0u64;
-    let mut done_out = 0usize;
-    let mut tracks: Vec<Track> = Vec::new();
-    let mut process = |buf: &[Complex32], offset_out: usize, tracks: &mut Vec<Track>| {
-        let t = start_time.add_seconds(offset_out as f64 / SEARCH_RATE_HZ);
-        for r in decoder.search(buf) {
-            match tracks.iter_mut().find(|k| k.first.pci == r.pci) {
-                Some(k) => {
-                    k.rsrp.push(r.rsrp_dbfs);
-                    k.rssi.push(r.rssi_dbfs);
-                    k.rsrq.push(r.rsrq_db);
-                    k.sinr.push(r.sinr_db);
-                    k.cfo.push(r.cfo_hz);
-                }
-                None => tracks.push(Track {
-                    time: t,
-                    rsrp: vec![r.rsrp_dbfs],
-                    rssi: vec![r.rssi_dbfs],
-                    rsrq: vec![r.rsrq_db],
-                    sinr: vec![r.sinr_db],
-                    cfo: vec![r.cfo_hz],
-                    first: r,
-                }),
-            }
-        }
-    };
     loop {
         raw.clear();
         let want = max_in.map_or(1 << 16, |m| {
@@ -182,40 +275,12 @@ pub fn decode_recording(
             break;
         }
         consumed_in += n as u64;
-        resampler.process(&raw, &mut buf);
-        while buf.len() >= window {
-            process(&buf[..window], done_out, &mut tracks);
-            buf.drain(..window);
-            done_out += window;
-        }
+        dwell.push(&raw);
     }
-    // A tail of at least 5 ms can hold a PSS/SSS pair and a PBCH.
-    if buf.len() as f64 >= 0.005 * SEARCH_RATE_HZ {
-        process(&buf, done_out, &mut tracks);
-    }
-    let seconds = (done_out + buf.len()) as f64 / SEARCH_RATE_HZ;
-    let ctx_base = lte::ChannelContext {
-        sensor_id: opts.sensor_id.clone(),
-        center_freq_hz: rec.frequency(),
-        calibration_db: opts.calibration_db,
-        time: start_time,
-        source: Some(rec.name.clone()),
-    };
-    let observations = tracks
+    let seconds = dwell.seconds();
+    let observations = dwell
+        .finish()
         .into_iter()
-        .map(|k| {
-            let mut r = k.first.clone();
-            r.rsrp_dbfs = mean_db(&k.rsrp);
-            r.rssi_dbfs = mean_db(&k.rssi);
-            r.rsrq_db = mean_f32(&k.rsrq);
-            r.sinr_db = mean_f32(&k.sinr);
-            r.cfo_hz = k.cfo.iter().sum::<f64>() / k.cfo.len().max(1) as f64;
-            let ctx = lte::ChannelContext {
-                time: k.time,
-                ..ctx_base.clone()
-            };
-            lte::LteDecoder::observation(&r, &ctx)
-        })
         .enumerate()
         .map(|(i, mut o)| {
             o.seq = i as u64;

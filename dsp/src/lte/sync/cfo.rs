@@ -12,14 +12,34 @@ use num_complex::Complex32;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Derotator {
     /// Frequency to remove, in cycles per sample (`f / fs`).
-    pub cycles_per_sample: f64,
+    cycles_per_sample: f64,
+    /// `e^{-j2π f/fs}`.
+    step: Complex32,
 }
 
 impl Derotator {
     /// A derotator removing `cfo_hz` at sample rate `fs`.
     pub fn new(cfo_hz: f64, fs: f64) -> Self {
-        let c = if cfo_hz.is_finite() && fs > 0.0 { cfo_hz / fs } else { 0.0 };
-        Derotator { cycles_per_sample: c }
+        let c = if cfo_hz.is_finite() && fs > 0.0 {
+            cfo_hz / fs
+        } else {
+            0.0
+        };
+        let ph = c.rem_euclid(1.0) * std::f64::consts::TAU;
+        Derotator {
+            cycles_per_sample: c,
+            step: Complex32::new(ph.cos() as f32, -(ph.sin() as f32)),
+        }
+    }
+
+    /// Frequency removed, in cycles per sample.
+    pub fn cycles_per_sample(&self) -> f64 {
+        self.cycles_per_sample
+    }
+
+    /// `e^{-j2π f/fs}`, the per-sample rotation.
+    pub fn step(&self) -> Complex32 {
+        self.step
     }
 
     /// `e^{-j2π·f·n/fs}`.
@@ -31,12 +51,12 @@ impl Derotator {
     /// Writes `x[start + i] · e^{-j2π f (start + i)/fs}` into `out` (same length as `x`
     /// slice), with `x` the slice starting at absolute index `start`.
     pub fn apply(&self, x: &[Complex32], start: i64, out: &mut [Complex32]) {
+        // Recursive rotation, re-anchored every 1024 samples (f32 error stays < 1e-4).
         let mut p = self.phasor(start);
-        let step = self.phasor(1);
         for (i, (o, &s)) in out.iter_mut().zip(x).enumerate() {
             *o = s * p;
-            p *= step;
-            if i % 64 == 63 {
+            p *= self.step;
+            if i % 1024 == 1023 {
                 p = self.phasor(start + i as i64 + 1);
             }
         }
@@ -56,12 +76,19 @@ pub fn cfo_from_halves(acc: Complex32, half_len: usize, fs: f64) -> f64 {
 /// Accumulates the phase advance of the port-0 CRS over one slot (TS 36.211
 /// §6.10.1: the same pilots sit on symbols 0 and `N_symb − 3` of both slots) from a
 /// demodulated subframe: `Σ h_LS(slot 1)·conj(h_LS(slot 0))`.
-pub fn crs_slot_phase(grid: &[[Complex32; 72]], pci: u16, cp: crate::lte::CyclicPrefix, subframe: usize) -> Complex32 {
+pub fn crs_slot_phase(
+    grid: &[[Complex32; 72]],
+    pci: u16,
+    cp: crate::lte::CyclicPrefix,
+    subframe: usize,
+) -> Complex32 {
     use crate::lte::crs::{central_crs, k_offset};
     let n = cp.symbols_per_slot();
     let mut acc = Complex32::default();
     for l in [0, n - 3] {
-        let (Some(y0), Some(y1)) = (grid.get(l), grid.get(n + l)) else { continue };
+        let (Some(y0), Some(y1)) = (grid.get(l), grid.get(n + l)) else {
+            continue;
+        };
         let ns0 = 2 * (subframe % 10);
         let r0 = central_crs(pci, ns0, l, cp);
         let r1 = central_crs(pci, ns0 + 1, l, cp);

@@ -29,7 +29,11 @@ pub fn pss_sequence(n_id_2: u8) -> [Complex32; 62] {
     let mut d = [Complex32::default(); 62];
     for (n, v) in d.iter_mut().enumerate() {
         let n = n as u32;
-        let q = if n < 31 { u * n * (n + 1) } else { u * (n + 1) * (n + 2) } % 126;
+        let q = if n < 31 {
+            u * n * (n + 1)
+        } else {
+            u * (n + 1) * (n + 2)
+        } % 126;
         let ph = -std::f64::consts::PI * f64::from(q) / 63.0;
         *v = Complex32::new(ph.cos() as f32, ph.sin() as f32);
     }
@@ -71,7 +75,12 @@ pub struct PssSearchConfig {
 
 impl Default for PssSearchConfig {
     fn default() -> Self {
-        PssSearchConfig { max_cfo_hz: 25e3, cfo_step_hz: 7.5e3, min_peak_to_mean: 6.0, max_candidates_per_root: 3 }
+        PssSearchConfig {
+            max_cfo_hz: 25e3,
+            cfo_step_hz: 7.5e3,
+            min_peak_to_mean: 6.0,
+            max_candidates_per_root: 3,
+        }
     }
 }
 
@@ -104,12 +113,16 @@ pub enum PssSearch {
     },
 }
 
-const DEC_TAPS: usize = 15;
+/// Decimation factor of the search (1.92 → 0.96 Msps keeps all 62 PSS subcarriers;
+/// decimating further halves the correlation gain, which the data load of a real
+/// cell does not allow).
+const DEC: usize = 2;
+const DEC_TAPS: usize = 23;
 const DEC_HALF: usize = DEC_TAPS / 2;
 const OS_FFT: usize = 512;
-const REPLICA: usize = 64;
+const REPLICA: usize = 128 / DEC;
 const OS_STEP: usize = OS_FFT - REPLICA;
-const PERIOD_DEC: usize = HALF_FRAME_1M92 / 2;
+const PERIOD_DEC: usize = HALF_FRAME_1M92 / DEC;
 
 /// PSS searcher; `new` plans FFTs and replicas, `search` allocates only its result.
 pub struct PssSearcher {
@@ -130,21 +143,34 @@ pub struct PssSearcher {
 
 impl std::fmt::Debug for PssSearcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PssSearcher").field("cfg", &self.cfg).field("cfos", &self.cfos).finish()
+        f.debug_struct("PssSearcher")
+            .field("cfg", &self.cfg)
+            .field("cfos", &self.cfos)
+            .finish()
     }
 }
 
 impl PssSearcher {
     /// Plans the search.
     pub fn new(cfg: PssSearchConfig) -> Self {
-        let step = if cfg.cfo_step_hz.is_finite() && cfg.cfo_step_hz > 100.0 { cfg.cfo_step_hz } else { 7.5e3 };
-        let maxc = if cfg.max_cfo_hz.is_finite() { cfg.max_cfo_hz.clamp(0.0, 100e3) } else { 25e3 };
+        let step = if cfg.cfo_step_hz.is_finite() && cfg.cfo_step_hz > 100.0 {
+            cfg.cfo_step_hz.min(15e3)
+        } else {
+            7.5e3
+        };
+        // The full grid: relying on the Zadoff–Chu time–frequency coupling alone
+        // (fractional hypotheses only) lost ~15 % of detections at −6 dB.
+        let maxc = if cfg.max_cfo_hz.is_finite() {
+            cfg.max_cfo_hz.clamp(0.0, 100e3)
+        } else {
+            25e3
+        };
         let nh = (maxc / step + 0.5).floor() as i64;
         let cfos: Vec<f64> = (-nh..=nh).map(|i| i as f64 * step).collect();
         let mut planner = FftPlanner::new();
         let fwd = planner.plan_fft_forward(OS_FFT);
         let inv = planner.plan_fft_inverse(OS_FFT);
-        let fs = super::super::SEARCH_RATE_HZ / 2.0;
+        let fs = super::super::SEARCH_RATE_HZ / DEC as f64;
         let mut filters = Vec::new();
         for r in 0..3u8 {
             let rep = pss_time(r, REPLICA);
@@ -162,9 +188,16 @@ impl PssSearcher {
             }
         }
         let mut taps = [0f32; DEC_TAPS];
+        // Windowed-sinc half-band low-pass (cutoff fs/4 = 480 kHz): every other tap
+        // is zero, which the decimator skips.
+        let fc = 0.25;
         for (i, t) in taps.iter_mut().enumerate() {
             let m = i as f64 - DEC_HALF as f64;
-            let sinc = if m == 0.0 { 0.5 } else { (std::f64::consts::PI * 0.5 * m).sin() / (std::f64::consts::PI * m) };
+            let sinc = if m == 0.0 {
+                2.0 * fc
+            } else {
+                (std::f64::consts::TAU * fc * m).sin() / (std::f64::consts::PI * m)
+            };
             let w = 0.54 + 0.46 * (std::f64::consts::PI * m / (DEC_HALF as f64 + 1.0)).cos();
             *t = (sinc * w) as f32;
         }
@@ -172,7 +205,9 @@ impl PssSearcher {
         for t in &mut taps {
             *t /= s;
         }
-        let scratch_len = fwd.get_inplace_scratch_len().max(inv.get_inplace_scratch_len());
+        let scratch_len = fwd
+            .get_inplace_scratch_len()
+            .max(inv.get_inplace_scratch_len());
         PssSearcher {
             cfg,
             metric: vec![vec![0.0; PERIOD_DEC]; filters.len()],
@@ -200,39 +235,60 @@ impl PssSearcher {
         for m in &mut self.metric {
             m.fill(0.0);
         }
-        // Decimate by two with a 15-tap low-pass (output m ↔ input 2m).
-        let m_len = x.len() / 2;
+        // Decimate with the low-pass (output m ↔ input DEC·m). The caller's samples
+        // may be non-finite: those count as zero.
+        let m_len = x.len() / DEC;
         self.dec.clear();
         self.dec.reserve(m_len);
         for m in 0..m_len {
             let mut acc = Complex32::default();
-            for (i, &t) in self.taps.iter().enumerate() {
-                if let Some(&s) = (2 * m + i).checked_sub(DEC_HALF).and_then(|j| x.get(j)) {
-                    if s.re.is_finite() && s.im.is_finite() {
+            let c = DEC * m;
+            if c >= DEC_HALF && c + DEC_HALF < x.len() {
+                let w = &x[c - DEC_HALF..=c + DEC_HALF];
+                // Half-band: taps at odd distance from the centre only, plus the centre.
+                acc = w[DEC_HALF] * self.taps[DEC_HALF];
+                for i in (1..=DEC_HALF).step_by(2) {
+                    acc += (w[DEC_HALF - i] + w[DEC_HALF + i]) * self.taps[DEC_HALF + i];
+                }
+            } else {
+                for (i, &t) in self.taps.iter().enumerate() {
+                    if let Some(&s) = (c + i).checked_sub(DEC_HALF).and_then(|j| x.get(j)) {
                         acc += s * t;
                     }
                 }
             }
+            if !(acc.re.is_finite() && acc.im.is_finite()) {
+                acc = Complex32::default();
+            }
             self.dec.push(acc);
         }
         if m_len < REPLICA + 1 {
-            return PssSearch::NotFound { best_peak_to_mean: 0.0 };
+            return PssSearch::NotFound {
+                best_peak_to_mean: 0.0,
+            };
         }
         let mut s = 0;
         while s + REPLICA <= m_len {
             for (i, b) in self.block.iter_mut().enumerate() {
                 *b = self.dec.get(s + i).copied().unwrap_or_default();
             }
-            self.fwd.process_with_scratch(&mut self.block, &mut self.scratch);
+            self.fwd
+                .process_with_scratch(&mut self.block, &mut self.scratch);
             let valid = OS_STEP.min(m_len - REPLICA + 1 - s);
             for (h, filt) in self.filters.iter().enumerate() {
                 for ((p, &b), &f) in self.prod.iter_mut().zip(&self.block).zip(filt) {
                     *p = b * f;
                 }
-                self.inv.process_with_scratch(&mut self.prod, &mut self.scratch);
+                self.inv
+                    .process_with_scratch(&mut self.prod, &mut self.scratch);
                 let met = &mut self.metric[h];
-                for (n, c) in self.prod[..valid].iter().enumerate() {
-                    met[(s + n) % PERIOD_DEC] += c.norm_sqr();
+                let mut idx = s % PERIOD_DEC;
+                for c in &self.prod[..valid] {
+                    met[idx] += c.norm_sqr();
+                    idx += 1;
+                    if idx == PERIOD_DEC {
+                        idx = 0;
+                    }
                 }
             }
             s += OS_STEP;
@@ -248,7 +304,10 @@ impl PssSearcher {
             // Mean over all offsets and hypotheses of this root.
             let mut mean = 0.0f64;
             for h in 0..nh {
-                mean += self.metric[r * nh + h].iter().map(|&v| f64::from(v)).sum::<f64>();
+                mean += self.metric[r * nh + h]
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>();
             }
             mean /= (nh * PERIOD_DEC) as f64;
             if !(mean.is_finite() && mean > 0.0) {
@@ -269,25 +328,39 @@ impl PssSearcher {
                 .collect();
             let mut found = 0;
             while found < self.cfg.max_candidates_per_root {
-                let Some((n, &(v, h))) = best.iter().enumerate().max_by(|a, b| a.1 .0.total_cmp(&b.1 .0)) else {
+                let Some((n, &(v, h))) = best
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+                else {
                     break;
                 };
                 let ratio = (f64::from(v) / mean) as f32;
                 best_ratio = best_ratio.max(ratio);
-                if !(ratio >= self.cfg.min_peak_to_mean) {
+                if ratio.is_nan() || ratio < self.cfg.min_peak_to_mean {
                     break;
                 }
-                out.push(PssCandidate { n_id_2: r as u8, offset: 2 * n, cfo_hz: self.cfos[h], peak_to_mean: ratio });
+                out.push(PssCandidate {
+                    n_id_2: r as u8,
+                    offset: DEC * n,
+                    cfo_hz: self.cfos[h],
+                    peak_to_mean: ratio,
+                });
                 found += 1;
-                // Suppress the neighbourhood (±4 decimated samples, circular).
-                for d in 0..=8usize {
-                    let i = (n + PERIOD_DEC + d - 4) % PERIOD_DEC;
+                // Suppress the peak's main lobe (±3 decimated samples, circular).
+                // Zadoff–Chu time–frequency ambiguity puts "ghost" peaks of a cell at
+                // other frequency hypotheses tens of samples away, sometimes stronger
+                // than the true one: they stay candidates and the SSS rejects them.
+                for d in 0..=6usize {
+                    let i = (n + PERIOD_DEC + d - 3) % PERIOD_DEC;
                     best[i] = (0.0, 0);
                 }
             }
         }
         if out.is_empty() {
-            PssSearch::NotFound { best_peak_to_mean: best_ratio }
+            PssSearch::NotFound {
+                best_peak_to_mean: best_ratio,
+            }
         } else {
             out.sort_by(|a, b| b.peak_to_mean.total_cmp(&a.peak_to_mean));
             PssSearch::Found { candidates: out }
@@ -310,14 +383,23 @@ pub struct PssCorr {
 
 /// Correlates `x[pos..pos+128]`, derotated by `cfo_hz` (absolute sample index), with
 /// the unit-energy 128-sample replica. None when the window leaves `x`.
-pub fn correlate_at(x: &[Complex32], pos: i64, replica: &[Complex32], rot: &Derotator) -> Option<PssCorr> {
+pub fn correlate_at(
+    x: &[Complex32],
+    pos: i64,
+    replica: &[Complex32],
+    rot: &Derotator,
+) -> Option<PssCorr> {
     let p = usize::try_from(pos).ok()?;
     let win = x.get(p..p.checked_add(FFT_1M92)?)?;
     let mut ph = rot.phasor(pos);
-    let step = rot.phasor(1);
+    let step = rot.step();
     let mut c = PssCorr::default();
     for (i, (&s, &r)) in win.iter().zip(replica).enumerate() {
-        let s = if s.re.is_finite() && s.im.is_finite() { s } else { Complex32::default() };
+        let s = if s.re.is_finite() && s.im.is_finite() {
+            s
+        } else {
+            Complex32::default()
+        };
         let v = s * ph * r.conj();
         c.energy += s.norm_sqr();
         if i < FFT_1M92 / 2 {
@@ -344,27 +426,46 @@ pub struct RefinedPss {
     pub quality: f32,
 }
 
-/// Refines a candidate: timing ±3 samples over the first `window` samples, then the
+/// Refines a candidate: timing ±2 samples over the first `window` samples, then the
 /// CFO twice from the phase difference of the PSS halves over all of `x`.
-pub fn refine(x_all: &[Complex32], window: usize, cand: &PssCandidate, replica: &[Complex32]) -> RefinedPss {
+pub fn refine(
+    x_all: &[Complex32],
+    window: usize,
+    cand: &PssCandidate,
+    replica: &[Complex32],
+) -> RefinedPss {
     let fs = crate::lte::SEARCH_RATE_HZ;
     let x = &x_all[..window.min(x_all.len())];
     let mut cfo = cand.cfo_hz;
     let mut best = (cand.offset as i64, -1.0f32);
-    let occ = |off: i64| (0..).map(move |h: i64| off + h * HALF_FRAME_1M92 as i64).take_while(move |&p| p + 128 <= x.len() as i64);
-    for dt in -3i64..=3 {
+    let occ = |off: i64| {
+        (0..)
+            .map(move |h: i64| off + h * HALF_FRAME_1M92 as i64)
+            .take_while(move |&p| p + 128 <= x.len() as i64)
+    };
+    for dt in -(DEC as i64)..=DEC as i64 {
         let off = (cand.offset as i64 + dt).rem_euclid(HALF_FRAME_1M92 as i64);
         let rot = Derotator::new(cfo, fs);
-        let m: f32 = occ(off).filter_map(|p| correlate_at(x, p, replica, &rot)).map(|c| c.full.norm_sqr()).sum();
+        let m: f32 = occ(off)
+            .filter_map(|p| correlate_at(x, p, replica, &rot))
+            .map(|c| c.full.norm_sqr())
+            .sum();
         if m > best.1 {
             best = (off, m);
         }
     }
     let off = best.0;
-    let occ = |off: i64| (0..).map(move |h: i64| off + h * HALF_FRAME_1M92 as i64).take_while(move |&p| p + 128 <= x_all.len() as i64);
+    let occ = |off: i64| {
+        (0..)
+            .map(move |h: i64| off + h * HALF_FRAME_1M92 as i64)
+            .take_while(move |&p| p + 128 <= x_all.len() as i64)
+    };
     for _ in 0..2 {
         let rot = Derotator::new(cfo, fs);
-        let acc: Complex32 = occ(off).filter_map(|p| correlate_at(x, p, replica, &rot)).map(|c| c.second * c.first.conj()).sum();
+        let acc: Complex32 = occ(off)
+            .filter_map(|p| correlate_at(x, p, replica, &rot))
+            .map(|c| c.second * c.first.conj())
+            .sum();
         cfo += cfo_from_halves(acc, FFT_1M92 / 2, fs);
     }
     let rot = Derotator::new(cfo, fs);
@@ -375,7 +476,12 @@ pub fn refine(x_all: &[Complex32], window: usize, cand: &PssCandidate, replica: 
         }
         n += 1;
     }
-    RefinedPss { offset: off as usize, cfo_hz: cfo, occurrences: n, quality: if n > 0 { q / n as f32 } else { 0.0 } }
+    RefinedPss {
+        offset: off as usize,
+        cfo_hz: cfo,
+        occurrences: n,
+        quality: if n > 0 { q / n as f32 } else { 0.0 },
+    }
 }
 
 /// PSS timing tracked over a whole recording: `position(h) = intercept + period·h`
@@ -418,13 +524,26 @@ pub fn track(x: &[Complex32], offset: usize, cfo_hz: f64, replica: &[Complex32])
     while pred + 140.0 < x.len() as f64 {
         let c0 = pred.round() as i64;
         let m: Vec<(f32, f32)> = (-3..=3)
-            .map(|d| correlate_at(x, c0 + d, replica, &rot).map_or((0.0, 0.0), |c| (c.full.norm_sqr(), c.energy)))
+            .map(|d| {
+                correlate_at(x, c0 + d, replica, &rot)
+                    .map_or((0.0, 0.0), |c| (c.full.norm_sqr(), c.energy))
+            })
             .collect();
-        if let Some((i, &(v, e))) = m.iter().enumerate().skip(1).take(5).max_by(|a, b| a.1 .0.total_cmp(&b.1 .0)) {
+        if let Some((i, &(v, e))) = m
+            .iter()
+            .enumerate()
+            .skip(1)
+            .take(5)
+            .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+        {
             if v > 0.0 && e > 0.0 {
                 let (l, r) = (m[i - 1].0, m[i + 1].0);
                 let den = l - 2.0 * v + r;
-                let frac = if den < 0.0 { (0.5 * (l - r) / den).clamp(-0.5, 0.5) } else { 0.0 };
+                let frac = if den < 0.0 {
+                    (0.5 * (l - r) / den).clamp(-0.5, 0.5)
+                } else {
+                    0.0
+                };
                 let pos = (c0 + i as i64 - 3) as f64 + f64::from(frac);
                 let w = f64::from(v / e);
                 if w.is_finite() && w > 0.0 {
@@ -449,11 +568,23 @@ pub fn track(x: &[Complex32], offset: usize, cfo_hz: f64, replica: &[Complex32])
         let b = (sw * shp - sh * sp) / det;
         let a = (sp - b * sh) / sw;
         if ((b / nominal - 1.0) * 1e6).abs() <= MAX_DRIFT_PPM && a.is_finite() {
-            return PssTrack { intercept: a, period: b, points };
+            return PssTrack {
+                intercept: a,
+                period: b,
+                points,
+            };
         }
     }
-    let a = if sw > 0.0 { (sp - nominal * sh) / sw } else { offset as f64 };
-    PssTrack { intercept: if a.is_finite() { a } else { offset as f64 }, period: nominal, points }
+    let a = if sw > 0.0 {
+        (sp - nominal * sh) / sw
+    } else {
+        offset as f64
+    };
+    PssTrack {
+        intercept: if a.is_finite() { a } else { offset as f64 },
+        period: nominal,
+        points,
+    }
 }
 
 #[cfg(test)]

@@ -63,7 +63,11 @@ pub fn sss_sequence(n_id_1: u16, n_id_2: u8, subframe5: bool) -> [f32; 62] {
 /// Channel-compensated SSS observation `Z(n) = Y_SSS(n)·conj(H(n))`, with the
 /// channel `H(n)` taken from the PSS symbol of the same half frame
 /// (`Y_PSS(n)·conj(d_PSS(n))`, averaged over ±2 subcarriers to reduce its noise).
-pub fn sss_observation(y_pss: &[Complex32; 72], y_sss: &[Complex32; 72], n_id_2: u8) -> [Complex32; 62] {
+pub fn sss_observation(
+    y_pss: &[Complex32; 72],
+    y_sss: &[Complex32; 72],
+    n_id_2: u8,
+) -> [Complex32; 62] {
     let d = super::pss::pss_sequence(n_id_2);
     let mut h = [Complex32::default(); 62];
     for (n, o) in h.iter_mut().enumerate() {
@@ -82,7 +86,13 @@ pub fn sss_observation(y_pss: &[Complex32; 72], y_sss: &[Complex32; 72], n_id_2:
 /// Phase advance from the SSS symbol to the PSS symbol of one half frame once the
 /// cell is known: `Σ (Y_PSS·conj(d_PSS))·conj(Y_SSS·d_SSS)`; its angle is
 /// `2π·CFO·Δ/fs` for the SSS-to-PSS spacing Δ.
-pub fn pss_sss_phase(y_pss: &[Complex32; 72], y_sss: &[Complex32; 72], n_id_1: u16, n_id_2: u8, subframe5: bool) -> Complex32 {
+pub fn pss_sss_phase(
+    y_pss: &[Complex32; 72],
+    y_sss: &[Complex32; 72],
+    n_id_1: u16,
+    n_id_2: u8,
+    subframe5: bool,
+) -> Complex32 {
     let dp = super::pss::pss_sequence(n_id_2);
     let ds = sss_sequence(n_id_1, n_id_2, subframe5);
     let mut acc = Complex32::default();
@@ -146,24 +156,24 @@ impl SssDetector {
             return None;
         }
         let base = usize::from(n_id_2 % 3) * 336;
+        // Only Re(Z) enters the score, and occurrences alternate between the two
+        // sequences: sum even and odd occurrences first.
+        let mut even = [0f32; 62];
+        let mut odd = [0f32; 62];
+        for (h, o) in z.iter().enumerate() {
+            let acc = if h % 2 == 0 { &mut even } else { &mut odd };
+            for (a, c) in acc.iter_mut().zip(o) {
+                *a += c.re;
+            }
+        }
+        let dot = |a: &[f32; 62], b: &[f32; 62]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
         let mut best = (f32::NEG_INFINITY, 0u16, true);
         let mut second = f32::NEG_INFINITY;
         for n1 in 0..168u16 {
             let s0 = &self.seqs[base + 2 * n1 as usize];
             let s5 = &self.seqs[base + 2 * n1 as usize + 1];
-            // Score of each occurrence against both sequences.
-            let (mut a, mut b) = (0.0f32, 0.0f32);
-            for (h, o) in z.iter().enumerate() {
-                let d0: f32 = o.iter().zip(s0).map(|(c, &d)| c.re * d).sum();
-                let d5: f32 = o.iter().zip(s5).map(|(c, &d)| c.re * d).sum();
-                if h % 2 == 0 {
-                    a += d0;
-                    b += d5;
-                } else {
-                    a += d5;
-                    b += d0;
-                }
-            }
+            let a = dot(&even, s0) + dot(&odd, s5);
+            let b = dot(&even, s5) + dot(&odd, s0);
             for (v, first0) in [(a, true), (b, false)] {
                 if v > best.0 {
                     second = second.max(best.0);
@@ -174,9 +184,23 @@ impl SssDetector {
             }
         }
         let score = best.0 / norm;
-        let ratio = if second > 0.0 { best.0 / second } else { f32::INFINITY };
-        let z_score = if re_energy > 0.0 { best.0 / re_energy.sqrt() } else { 0.0 };
-        Some(SssDetection { n_id_1: best.1, first_is_subframe0: best.2, score, ratio_to_second: ratio, z_score })
+        let ratio = if second > 0.0 {
+            best.0 / second
+        } else {
+            f32::INFINITY
+        };
+        let z_score = if re_energy > 0.0 {
+            best.0 / re_energy.sqrt()
+        } else {
+            0.0
+        };
+        Some(SssDetection {
+            n_id_1: best.1,
+            first_is_subframe0: best.2,
+            score,
+            ratio_to_second: ratio,
+            z_score,
+        })
     }
 }
 

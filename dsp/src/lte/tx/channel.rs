@@ -22,7 +22,9 @@ impl Rng {
             x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             x ^ (x >> 31)
         };
-        Rng { s: [next(), next(), next(), next()] }
+        Rng {
+            s: [next(), next(), next(), next()],
+        }
     }
 
     /// Next 64 random bits.
@@ -118,7 +120,11 @@ pub fn delay(x: &[Complex32], delay: f64) -> Vec<Complex32> {
     let taps: Vec<f32> = (-H + 1..=H)
         .map(|i| {
             let t = i as f64 - frac;
-            let s = if t == 0.0 { 1.0 } else { (std::f64::consts::PI * t).sin() / (std::f64::consts::PI * t) };
+            let s = if t == 0.0 {
+                1.0
+            } else {
+                (std::f64::consts::PI * t).sin() / (std::f64::consts::PI * t)
+            };
             let w = 0.5 + 0.5 * (std::f64::consts::PI * t / H as f64).cos();
             (s * w) as f32
         })
@@ -171,13 +177,22 @@ mod tests {
         let p = mean_power(&x);
         assert!((p - 0.5).abs() < 0.02, "{p}");
         let mut r2 = Rng::new(7);
-        assert!((r2.complex_gaussian() - {
-            let mut r3 = Rng::new(7);
-            r3.complex_gaussian()
-        })
-        .norm()
-            == 0.0);
-        let d = delay(&[Complex32::new(1.0, 0.0), Complex32::default(), Complex32::default()], 1.0);
+        assert!(
+            (r2.complex_gaussian() - {
+                let mut r3 = Rng::new(7);
+                r3.complex_gaussian()
+            })
+            .norm()
+                == 0.0
+        );
+        let d = delay(
+            &[
+                Complex32::new(1.0, 0.0),
+                Complex32::default(),
+                Complex32::default(),
+            ],
+            1.0,
+        );
         assert_eq!(d[1], Complex32::new(1.0, 0.0));
     }
 }

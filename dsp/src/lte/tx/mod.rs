@@ -98,7 +98,9 @@ pub struct LteTransmitter {
 
 impl std::fmt::Debug for LteTransmitter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LteTransmitter").field("cfg", &self.cfg).finish()
+        f.debug_struct("LteTransmitter")
+            .field("cfg", &self.cfg)
+            .finish()
     }
 }
 
@@ -121,7 +123,10 @@ impl LteTransmitter {
         let n_gen = if 12 * nprb < cfg.fft_size { nprb } else { 6 };
         let ifft = FftPlanner::new().plan_fft_inverse(cfg.fft_size);
         Ok(LteTransmitter {
-            num: Numerology { fft_size: cfg.fft_size, cp: cfg.cp },
+            num: Numerology {
+                fft_size: cfg.fft_size,
+                cp: cfg.cp,
+            },
             n_gen,
             ifft,
             rng: Rng::new(cfg.seed),
@@ -172,9 +177,13 @@ impl LteTransmitter {
         let k_lo = 6 * nprb - 6 * self.n_gen;
         let k_central = 6 * nprb - 36;
         let pbch = if sf == 0 {
-            let mib = Mib::encode(c.nof_prb, c.phich_duration, c.phich_resource, sfn).unwrap_or([0; 24]);
+            let mib =
+                Mib::encode(c.nof_prb, c.phich_duration, c.phich_resource, sfn).unwrap_or([0; 24]);
             let bits = encode_bits(&mib, c.ports, c.pci, c.cp);
-            Some((frame_symbols(&bits, usize::from(sfn % 4), c.ports, c.cp), re_positions(c.cp, c.pci)))
+            Some((
+                frame_symbols(&bits, usize::from(sfn % 4), c.ports, c.cp),
+                re_positions(c.cp, c.pci),
+            ))
         } else {
             None
         };
@@ -193,7 +202,7 @@ impl LteTransmitter {
             used.fill(false);
             if !silent {
                 // CRS of every port; their positions are reserved on all ports.
-                for p in 0..ports {
+                for (p, g) in grid.iter_mut().enumerate() {
                     if !is_crs_symbol(p, l, c.cp) {
                         continue;
                     }
@@ -203,15 +212,21 @@ impl LteTransmitter {
                     for (m, &v) in crs.iter().enumerate() {
                         let k = 6 * m + off;
                         if k < n_sc {
-                            grid[p][k] = v;
+                            g[k] = v;
                             used[k] = true;
                         }
                     }
                 }
                 // PSS / SSS on port 0 with their 5-subcarrier guards.
                 let (pss_here, sss_here) = match c.duplex {
-                    Duplex::Fdd => (matches!(sf, 0 | 5) && sym == nsym - 1, matches!(sf, 0 | 5) && sym == nsym - 2),
-                    Duplex::Tdd => (matches!(sf, 1 | 6) && sym == 2, matches!(sf, 0 | 5) && sym == 2 * nsym - 1),
+                    Duplex::Fdd => (
+                        matches!(sf, 0 | 5) && sym == nsym - 1,
+                        matches!(sf, 0 | 5) && sym == nsym - 2,
+                    ),
+                    Duplex::Tdd => (
+                        matches!(sf, 1 | 6) && sym == 2,
+                        matches!(sf, 0 | 5) && sym == 2 * nsym - 1,
+                    ),
                 };
                 if pss_here || sss_here {
                     let pss = pss_sequence((c.pci % 3) as u8);
@@ -220,7 +235,11 @@ impl LteTransmitter {
                         let k = k_central + i - k_lo;
                         used[k] = true;
                         if (5..67).contains(&i) {
-                            let v = if pss_here { pss[i - 5] } else { Complex32::new(sss[i - 5], 0.0) };
+                            let v = if pss_here {
+                                pss[i - 5]
+                            } else {
+                                Complex32::new(sss[i - 5], 0.0)
+                            };
                             grid[0][k] = v;
                         }
                     }
@@ -246,7 +265,10 @@ impl LteTransmitter {
                         }
                         for g in grid.iter_mut() {
                             let r = self.rng.next_u64();
-                            g[k] = Complex32::new(if r & 1 == 0 { a } else { -a }, if r & 2 == 0 { a } else { -a });
+                            g[k] = Complex32::new(
+                                if r & 1 == 0 { a } else { -a },
+                                if r & 2 == 0 { a } else { -a },
+                            );
                         }
                     }
                 }
@@ -271,15 +293,40 @@ mod tests {
 
     #[test]
     fn lengths_and_errors() {
-        let mut tx = LteTransmitter::new(LteTxConfig { ports: 2, ..Default::default() }).unwrap();
+        let mut tx = LteTransmitter::new(LteTxConfig {
+            ports: 2,
+            ..Default::default()
+        })
+        .unwrap();
         let p = tx.generate_ports(3);
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].len(), 3 * 1920);
-        assert!(LteTransmitter::new(LteTxConfig { ports: 3, ..Default::default() }).is_err());
-        assert!(LteTransmitter::new(LteTxConfig { pci: 504, ..Default::default() }).is_err());
-        assert!(LteTransmitter::new(LteTxConfig { fft_size: 100, ..Default::default() }).is_err());
-        assert!(LteTransmitter::new(LteTxConfig { nof_prb: 7, ..Default::default() }).is_err());
-        let mut wide = LteTransmitter::new(LteTxConfig { nof_prb: 25, fft_size: 512, ..Default::default() }).unwrap();
+        assert!(LteTransmitter::new(LteTxConfig {
+            ports: 3,
+            ..Default::default()
+        })
+        .is_err());
+        assert!(LteTransmitter::new(LteTxConfig {
+            pci: 504,
+            ..Default::default()
+        })
+        .is_err());
+        assert!(LteTransmitter::new(LteTxConfig {
+            fft_size: 100,
+            ..Default::default()
+        })
+        .is_err());
+        assert!(LteTransmitter::new(LteTxConfig {
+            nof_prb: 7,
+            ..Default::default()
+        })
+        .is_err());
+        let mut wide = LteTransmitter::new(LteTxConfig {
+            nof_prb: 25,
+            fft_size: 512,
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(wide.generate(1).len(), 7680);
         assert_eq!(wide.sample_rate(), 7.68e6);
     }
