@@ -78,7 +78,8 @@ fn status_spectrum_suspect() {
 #[test]
 fn validation_names_the_field() {
     let mut v: Value = serde_json::from_slice(&golden("observation_lte_valid.json")).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Mutation)> = vec![
         ("sensor_id", Box::new(|v| v["sensor_id"] = "Lamp 1".into())),
         ("cell.pci", Box::new(|v| v["cell"]["pci"] = 504.into())),
         ("cell.mcc", Box::new(|v| v["cell"]["mcc"] = "26".into())),

@@ -105,11 +105,9 @@ impl Delivery {
 
     /// The client wrote a PUBLISH with packet id `pkid` (QoS > 0; QoS 0 has id 0 and is ignored).
     pub fn on_outgoing_publish(&mut self, pkid: u16) {
-        if let Some(s) = self.awaiting_pkid.pop_front() {
-            if let Sent::Observation(seq) = s {
-                if pkid != 0 {
-                    self.by_pkid.insert(pkid, seq);
-                }
+        if let Some(Sent::Observation(seq)) = self.awaiting_pkid.pop_front() {
+            if pkid != 0 {
+                self.by_pkid.insert(pkid, seq);
             }
         }
     }

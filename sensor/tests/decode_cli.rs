@@ -193,7 +193,7 @@ fn noise_only_yields_no_cell() {
 
 #[test]
 fn rats_without_a_decoder_say_so() {
-    for rat in ["nr"] {
+    for rat in ["gsm", "nr"] {
         let out = Command::new(env!("CARGO_BIN_EXE_towerwatch-sensor"))
             .args(["decode", "--rat", rat])
             .arg(testdata("srsran_pbch_cell150_2port"))

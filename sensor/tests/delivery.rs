@@ -14,12 +14,12 @@ fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/iq")
 }
 
-fn write_config(dir: &Path, port: u16) -> PathBuf {
+fn write_config(dir: &Path, port: u16, sensor_id: &str) -> PathBuf {
     let p = dir.join("sensor.toml");
     std::fs::write(
         &p,
         format!(
-            "sensor_id = \"lamp-k\"\nregion = \"street\"\nmetrics_listen = \"\"\nposition = {{ lat = 1.0, lon = 2.0 }}\ndata_dir = \"{}\"\n[replay]\npaths = [\"{}\"]\n[scan]\ndwell_lte_ms = 100\n[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\nkeep_alive_s = 5\n",
+            "sensor_id = \"{sensor_id}\"\nregion = \"street\"\nmetrics_listen = \"\"\nposition = {{ lat = 1.0, lon = 2.0 }}\ndata_dir = \"{}\"\n[replay]\npaths = [\"{}\"]\n[scan]\ndwell_lte_ms = 100\n[broker]\nurl = \"mqtt://127.0.0.1:{port}\"\nkeep_alive_s = 5\n",
             dir.join("state").display(),
             testdata().display()
         ),
@@ -40,17 +40,17 @@ fn seqs(inbox: &common::Inbox) -> BTreeSet<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_outage_loses_nothing() {
-    let broker = common::free_port();
-    common::start_broker(broker);
+    let broker = common::broker_port();
     let proxy = common::Proxy::start(broker).await;
+    let id = format!("lamp-outage-{}", std::process::id());
     let inbox = common::subscribe(
         broker,
-        "outage-watcher",
-        "towerwatch/v1/street/sensors/+/observations",
+        &format!("w-{id}"),
+        &format!("towerwatch/v1/street/sensors/{id}/observations"),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg_path = write_config(dir.path(), proxy.port);
+    let cfg_path = write_config(dir.path(), proxy.port, &id);
     let args = towerwatch_sensor::cli::run::RunArgs {
         config: cfg_path,
         replay: vec![testdata()],
@@ -102,16 +102,16 @@ async fn broker_outage_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_then_restart_delivers_everything_and_seq_continues() {
-    let broker = common::free_port();
-    common::start_broker(broker);
+    let broker = common::broker_port();
+    let id = format!("lamp-kill-{}", std::process::id());
     let inbox = common::subscribe(
         broker,
-        "kill-watcher",
-        "towerwatch/v1/street/sensors/+/observations",
+        &format!("w-{id}"),
+        &format!("towerwatch/v1/street/sensors/{id}/observations"),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), broker);
+    let cfg = write_config(dir.path(), broker, &id);
     let bin = env!("CARGO_BIN_EXE_towerwatch-sensor");
     let mut child = Command::new(bin)
         .args(["run", "--loop", "--config"])

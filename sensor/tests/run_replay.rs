@@ -15,10 +15,14 @@ fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/iq")
 }
 
+fn sensor_id() -> String {
+    format!("lamp-9-{}", std::process::id())
+}
+
 fn config(port: u16, data_dir: &Path) -> towerwatch_sensor::config::Config {
     let text = format!(
         r#"
-sensor_id = "lamp-9"
+sensor_id = "{}"
 region = "test"
 metrics_listen = ""
 position = {{ lat = 52.52, lon = 13.40 }}
@@ -28,6 +32,7 @@ paths = ["{}"]
 [broker]
 url = "mqtt://127.0.0.1:{port}"
 "#,
+        sensor_id(),
         data_dir.display(),
         testdata().display()
     );
@@ -40,15 +45,18 @@ async fn replay_into_broker_matches_decode() {
         .with_env_filter("info,rumqttd=warn,sled=warn")
         .with_test_writer()
         .try_init();
-    let port = common::free_port();
-    common::start_broker(port);
+    let port = common::broker_port();
     eprintln!("broker up");
-    let obs_inbox =
-        common::subscribe(port, "watcher", "towerwatch/v1/test/sensors/+/observations").await;
+    let obs_inbox = common::subscribe(
+        port,
+        &format!("w-{}", sensor_id()),
+        &format!("towerwatch/v1/test/sensors/{}/observations", sensor_id()),
+    )
+    .await;
     let status_inbox = common::subscribe(
         port,
-        "status-watcher",
-        "towerwatch/v1/test/sensors/+/status",
+        &format!("s-{}", sensor_id()),
+        &format!("towerwatch/v1/test/sensors/{}/status", sensor_id()),
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -97,7 +105,10 @@ async fn replay_into_broker_matches_decode() {
         .unwrap()
         .iter()
         .map(|(t, p)| {
-            assert_eq!(t, "towerwatch/v1/test/sensors/lamp-9/observations");
+            assert_eq!(
+                t,
+                &format!("towerwatch/v1/test/sensors/{}/observations", sensor_id())
+            );
             Observation::from_json_slice(p).unwrap()
         })
         .collect();
@@ -123,7 +134,7 @@ async fn replay_into_broker_matches_decode() {
     cells.dedup();
     assert_eq!(cells, expected);
     for o in &got {
-        assert_eq!(o.sensor_id, "lamp-9");
+        assert_eq!(o.sensor_id, sensor_id());
         assert_eq!(o.position.unwrap().lat, 52.52);
     }
     // The retained status said who was publishing, and at the end that it stopped.
@@ -141,7 +152,7 @@ async fn replay_into_broker_matches_decode() {
         .collect();
     assert!(all
         .iter()
-        .all(|s| s.sensor_id == "lamp-9" && s.validate().is_ok()));
+        .all(|s| s.sensor_id == sensor_id() && s.validate().is_ok()));
     let last = all.last().unwrap();
     assert_eq!(last.state, SensorState::Offline);
     assert_eq!(last.last_seq, Some(summary.next_seq - 1));

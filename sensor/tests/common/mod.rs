@@ -14,6 +14,25 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The broker tests talk to: an external one when `TOWERWATCH_TEST_MQTT_PORT` names it
+/// (CI runs the suite again against mosquitto), else rumqttd embedded on a free port.
+pub fn broker_port() -> u16 {
+    match std::env::var("TOWERWATCH_TEST_MQTT_PORT") {
+        Ok(p) => {
+            let port: u16 = p
+                .parse()
+                .expect("TOWERWATCH_TEST_MQTT_PORT is a port number");
+            wait_for_port(port);
+            port
+        }
+        Err(_) => {
+            let port = free_port();
+            start_broker(port);
+            port
+        }
+    }
+}
+
 /// Starts rumqttd (MQTT 3.1.1) on `port` on its own thread. It has no shutdown: it lives until the test process ends.
 pub fn start_broker(port: u16) {
     let cfg: rumqttd::Config = serde_json::from_value(serde_json::json!({
