@@ -163,11 +163,16 @@ impl LteDwell {
     /// Feeds samples at the source rate.
     pub fn push(&mut self, samples: &[Complex32]) {
         self.resampler.process(samples, &mut self.buf);
-        while self.buf.len() >= self.window {
-            let w: Vec<Complex32> = self.buf.drain(..self.window).collect();
-            self.search(&w);
+        // Search whole windows in place (no copy), then drop them from the buffer.
+        let buf = std::mem::take(&mut self.buf);
+        let mut start = 0;
+        while buf.len() - start >= self.window {
+            self.search(&buf[start..start + self.window]);
+            start += self.window;
             self.done_out += self.window;
         }
+        self.buf = buf;
+        self.buf.drain(..start);
     }
 
     fn search(&mut self, samples: &[Complex32]) {

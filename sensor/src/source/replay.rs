@@ -3,7 +3,7 @@
 //! (looping when asked). Files are streamed, never loaded whole.
 
 use super::{IqSource, RawFormat, Recording, RecordingReader, SourceError, Tuned};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use towerwatch_dsp::Complex32;
 
 /// Replays recordings, one per channel.
@@ -144,12 +144,4 @@ impl IqSource for ReplaySource {
         self.readers[i] = Some(fresh);
         Ok(n)
     }
-}
-
-/// The frequency a recording file stands for, for messages.
-pub fn describe_recording(p: &Path) -> String {
-    p.file_name().map_or_else(
-        || p.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
