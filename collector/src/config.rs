@@ -36,6 +36,13 @@ pub struct RawConfig {
     pub learn: Option<bool>,
     /// MQTT client id of this collector. Default `towerwatch-collector`.
     pub client_id: Option<String>,
+    /// Raster tile URL template for the analyst map's base layer, e.g.
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`. Default none: the map
+    /// shows a plain metric grid (air-gapped sites).
+    pub tiles: Option<String>,
+    /// Attribution text shown under the tiles (plain text), e.g.
+    /// `© OpenStreetMap contributors`.
+    pub tile_attribution: Option<String>,
 }
 
 /// Where MQTT comes from.
@@ -79,6 +86,11 @@ pub struct Config {
     pub learn: bool,
     /// MQTT client id.
     pub client_id: String,
+    /// Analyst map base layer: raster tile URL template (`{z}`, `{x}`, `{y}`,
+    /// optional `{s}`); `None` = no tiles, a plain grid.
+    pub tiles: Option<String>,
+    /// Attribution text for the tiles.
+    pub tile_attribution: Option<String>,
 }
 
 /// A refused configuration value.
@@ -120,6 +132,8 @@ impl RawConfig {
             noise_floor_dbm: over.noise_floor_dbm.or(self.noise_floor_dbm),
             learn: over.learn.or(self.learn),
             client_id: over.client_id.or(self.client_id),
+            tiles: over.tiles.or(self.tiles),
+            tile_attribution: over.tile_attribution.or(self.tile_attribution),
         }
     }
 
@@ -201,6 +215,19 @@ impl RawConfig {
                 ));
             }
         }
+        let tiles = self.tiles.filter(|t| !t.is_empty());
+        if let Some(t) = &tiles {
+            check_tiles(t)?;
+        }
+        let tile_attribution = self.tile_attribution.filter(|t| !t.is_empty());
+        if let Some(a) = &tile_attribution {
+            if a.chars().count() > 300 || a.chars().any(char::is_control) {
+                return Err(err(
+                    "tile_attribution",
+                    "at most 300 characters, no control characters",
+                ));
+            }
+        }
         Ok(Config {
             data_dir: self
                 .data_dir
@@ -231,8 +258,38 @@ impl RawConfig {
             client_id: self
                 .client_id
                 .unwrap_or_else(|| "towerwatch-collector".into()),
+            tiles,
+            tile_attribution,
         })
     }
+}
+
+/// A tile URL template: `http(s)://…` with `{z}`, `{x}` and `{y}`, nothing
+/// that could break out of a URL (quotes, angle brackets, whitespace).
+fn check_tiles(t: &str) -> Result<(), ConfigError> {
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(|| err("tiles", "must start with http:// or https://"))?;
+    if t.len() > 2048 {
+        return Err(err("tiles", "longer than 2048 characters"));
+    }
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "\"'<>`\\".contains(*c))
+    {
+        return Err(err("tiles", format!("{c:?} is not allowed in the URL")));
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err(err("tiles", "missing host"));
+    }
+    for p in ["{z}", "{x}", "{y}"] {
+        if !t.contains(p) {
+            return Err(err("tiles", format!("template lacks {p}")));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -278,6 +335,31 @@ mod tests {
                 port: 1884
             }
         );
+        let tiled = RawConfig::from_toml(
+            "tiles = \"https://{s}.tile.example.org/{z}/{x}/{y}.png\"\ntile_attribution = \"© the tile makers\"\n",
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(
+            tiled.tiles.as_deref(),
+            Some("https://{s}.tile.example.org/{z}/{x}/{y}.png")
+        );
+        assert_eq!(c.tiles, None, "no tiles by default (air-gapped)");
+        for bad in [
+            "ftp://t.example.org/{z}/{x}/{y}.png",
+            "https://t.example.org/{z}/{x}.png",
+            "https://t.example.org/{z}/{x}/{y}.png\" onerror=\"x",
+            "https:///{z}/{x}/{y}",
+        ] {
+            let e = RawConfig {
+                tiles: Some(bad.into()),
+                ..RawConfig::default()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.field, "tiles", "{bad}");
+        }
         assert_eq!(
             RawConfig::from_toml("nonsense = 1").unwrap_err().field,
             "file"

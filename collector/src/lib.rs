@@ -6,7 +6,8 @@
 //! suspects), [`ingest`] (topic + payload → accepted message or rejection),
 //! [`opencellid`] (known-cell CSV) and [`config`]. Thin adapters around it:
 //! [`store`] (sled) and [`service`] (embedded rumqttd or an external broker,
-//! alerts, webhooks, the axum HTTP API; `collector/openapi.yaml`).
+//! alerts, webhooks, the axum HTTP API; `collector/openapi.yaml`) and [`web`]
+//! (the analyst map page, embedded at build time from `collector/web`).
 
 pub mod config;
 pub mod detect;
@@ -16,3 +17,4 @@ pub mod locate;
 pub mod opencellid;
 pub mod service;
 pub mod store;
+pub mod web;

@@ -70,6 +70,14 @@ struct RunArgs {
     /// Webhook URL (repeatable).
     #[arg(long = "webhook")]
     webhooks: Vec<String>,
+    /// Analyst map base layer: raster tile URL template, e.g.
+    /// https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: none, a plain
+    /// grid that needs no network).
+    #[arg(long)]
+    tiles: Option<String>,
+    /// Attribution shown under the tiles, e.g. "© OpenStreetMap contributors".
+    #[arg(long)]
+    tile_attribution: Option<String>,
 }
 
 fn main() -> Result<()> {
@@ -140,6 +148,8 @@ fn run(a: RunArgs) -> Result<()> {
         region: a.region,
         learn: a.learn.then_some(true),
         webhooks: (!a.webhooks.is_empty()).then_some(a.webhooks),
+        tiles: a.tiles,
+        tile_attribution: a.tile_attribution,
         ..RawConfig::default()
     };
     // A flag for one broker mode replaces the file's other mode.

@@ -105,6 +105,8 @@ pub struct Shared {
     log_budget: AtomicU64,
     /// Connected and subscribed to the broker.
     mqtt_ready: Arc<AtomicBool>,
+    /// What the analyst map page is told.
+    map: crate::web::MapConfig,
 }
 
 /// Metric names.
@@ -198,10 +200,17 @@ pub async fn run(
         token: cfg.api_token.clone(),
         log_budget: AtomicU64::new(0),
         mqtt_ready: ready.clone(),
+        map: crate::web::MapConfig {
+            tiles: cfg.tiles.clone(),
+            tile_attribution: cfg.tile_attribution.clone(),
+            auth_required: cfg.api_token.is_some(),
+            region: cfg.region.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
     });
 
     // MQTT.
-    let (msg_tx, msg_rx) = mpsc::channel::<Message>(4096);
+    let (msg_tx, msg_rx) = mpsc::channel::<Message>(INGEST_QUEUE);
     let client = match &cfg.mqtt {
         Mqtt::Embedded(addr) => {
             start_broker(*addr)?;
@@ -303,6 +312,14 @@ fn connect_v4(
     Client::V4(client)
 }
 
+/// Most unacknowledged QoS 1 messages an external broker may send us (MQTT 5
+/// receive maximum); well below [`INGEST_QUEUE`] and [`REQUEST_CAPACITY`].
+const RECEIVE_MAXIMUM: u16 = 1000;
+/// Capacity of the queue between the MQTT event loop and the ingest task.
+const INGEST_QUEUE: usize = 4096;
+/// Capacity of the MQTT client's request channel (acknowledgements, alerts).
+const REQUEST_CAPACITY: usize = 4096;
+
 fn connect_v5(
     cfg: &Config,
     host: String,
@@ -315,7 +332,14 @@ fn connect_v5(
     o.set_keep_alive(Duration::from_secs(30));
     o.set_manual_acks(true);
     o.set_max_packet_size(Some((towerwatch_models::MAX_PAYLOAD_BYTES + 1024) as u32));
-    let (client, mut el) = rumqttc::v5::AsyncClient::new(o, 1024);
+    // Bound what the broker sends before our acknowledgements: the event loop
+    // below blocks on the ingest queue when it is full, and acknowledgements
+    // go through the client's request channel, which only the event loop
+    // drains. Unbounded (MQTT 5's default 65 535), a fast external broker
+    // filled both and the collector deadlocked (the scale benchmark with
+    // mosquitto at 10 000 observations/s).
+    o.set_receive_maximum(Some(RECEIVE_MAXIMUM));
+    let (client, mut el) = rumqttc::v5::AsyncClient::new(o, REQUEST_CAPACITY);
     let c = client.clone();
     let region = cfg.region.clone();
     tokio::spawn(async move {
@@ -394,8 +418,20 @@ async fn ingest_task(
         let reg = region.clone();
         let result = tokio::task::spawn_blocking(move || {
             let mut changed = Vec::new();
+            // Sensor records and known cells are written once per batch, not
+            // once per message (see `BatchState`).
+            let mut state = BatchState::default();
             for m in &batch {
-                changed.extend(process(&sh, &reg, &m.topic, m.payload()));
+                changed.extend(process(&sh, &reg, &m.topic, m.payload(), &mut state));
+            }
+            for rec in state.sensors.values() {
+                if let Err(e) = sh.store.put_sensor(rec) {
+                    tracing::error!("store: {e}");
+                }
+            }
+            if state.cells_dirty {
+                let mut engine = sh.engine.lock().unwrap_or_else(|p| p.into_inner());
+                persist_cells(&sh, &mut engine);
             }
             if let Err(e) = sh.store.flush() {
                 tracing::error!("store flush: {e}");
@@ -431,8 +467,46 @@ fn count_reject(shared: &Shared, r: &Reject) {
     }
 }
 
+/// What one ingest batch accumulates and writes once, before its flush and
+/// its acknowledgements (so a restart still loses nothing acknowledged):
+/// each sensor's record (read from the store at most once per batch, written
+/// once), and whether known cells changed. Writing them per message cost a
+/// sled read-modify-write of the sensor record and a scan of every known
+/// cell per observation (the scale benchmark, `benches/scale.rs`).
+#[derive(Debug, Default)]
+struct BatchState {
+    sensors: std::collections::HashMap<String, SensorRecord>,
+    cells_dirty: bool,
+}
+
+impl BatchState {
+    fn sensor(&mut self, shared: &Shared, id: &str) -> &mut SensorRecord {
+        self.sensors.entry(id.to_string()).or_insert_with(|| {
+            shared
+                .store
+                .sensor(id)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| SensorRecord {
+                    sensor_id: id.to_string(),
+                    status: None,
+                    position: None,
+                    last_observation: None,
+                    observations: 0,
+                    last_seq: None,
+                })
+        })
+    }
+}
+
 /// Processes one message synchronously; returns the suspects that changed.
-fn process(shared: &Shared, region: &str, topic: &str, payload: &[u8]) -> Vec<Suspect> {
+fn process(
+    shared: &Shared,
+    region: &str,
+    topic: &str,
+    payload: &[u8],
+    batch: &mut BatchState,
+) -> Vec<Suspect> {
     let kind = match Topic::parse(topic).map(|t| t.kind()) {
         Ok(TopicKind::Observations) => "observations",
         Ok(TopicKind::Status) => "status",
@@ -466,54 +540,24 @@ fn process(shared: &Shared, region: &str, topic: &str, payload: &[u8]) -> Vec<Su
                     return Vec::new();
                 }
             }
-            let mut rec = shared
-                .store
-                .sensor(&o.sensor_id)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| SensorRecord {
-                    sensor_id: o.sensor_id.clone(),
-                    status: None,
-                    position: None,
-                    last_observation: None,
-                    observations: 0,
-                    last_seq: None,
-                });
+            let rec = batch.sensor(shared, &o.sensor_id);
             rec.observations += 1;
             rec.last_observation = Some(rec.last_observation.map_or(o.time, |t| t.max(o.time)));
             rec.last_seq = Some(rec.last_seq.map_or(o.seq, |s| s.max(o.seq)));
             if o.position.is_some() {
                 rec.position = o.position;
             }
-            if let Err(e) = shared.store.put_sensor(&rec) {
-                tracing::error!("store: {e}");
-            }
             let mut engine = shared.engine.lock().unwrap_or_else(|p| p.into_inner());
             let changed = engine.observe(&o);
-            persist_cells(shared, &mut engine);
+            batch.cells_dirty = true;
             changed
         }
         Inbound::Status(st) => {
-            let mut rec = shared
-                .store
-                .sensor(&st.sensor_id)
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| SensorRecord {
-                    sensor_id: st.sensor_id.clone(),
-                    status: None,
-                    position: None,
-                    last_observation: None,
-                    observations: 0,
-                    last_seq: None,
-                });
+            let rec = batch.sensor(shared, &st.sensor_id);
             if st.position.is_some() {
                 rec.position = st.position;
             }
             rec.status = Some(st.clone());
-            if let Err(e) = shared.store.put_sensor(&rec) {
-                tracing::error!("store: {e}");
-            }
             shared
                 .engine
                 .lock()
@@ -550,12 +594,10 @@ fn persist_cells(shared: &Shared, engine: &mut Engine) {
     if dirty.is_empty() {
         return;
     }
-    let mut keys = dirty;
-    keys.sort();
-    keys.dedup();
+    let keys: std::collections::HashSet<String> = dirty.into_iter().collect();
     for c in engine.knowledge().cells() {
         if let Some(k) = global_key(c.rat, &c.cell) {
-            if keys.binary_search(&k).is_ok() {
+            if keys.contains(&k) {
                 if let Err(e) = shared.store.put_cell(&k, c) {
                     tracing::error!("store: {e}");
                 }
@@ -657,19 +699,25 @@ async fn alert_task(
 
 // ---- HTTP API ---------------------------------------------------------------
 
-/// The HTTP API.
+/// The HTTP API and the analyst map (`/`, `/assets/…`, see [`crate::web`]).
 pub fn router(shared: Arc<Shared>) -> Router {
+    let map = crate::web::router(shared.map.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .route("/api/v1/suspects", get(suspects))
         .route("/api/v1/suspects.geojson", get(suspects_geojson))
         .route("/api/v1/suspects/{id}", get(suspect))
+        .route(
+            "/api/v1/suspects/{id}/observations",
+            get(suspect_observations),
+        )
         .route("/api/v1/cells", get(cells))
         .route("/api/v1/sensors", get(sensors))
         .route("/api/v1/observations", get(observations))
         .route("/api/v1/events", get(events))
         .with_state(shared)
+        .merge(map)
 }
 
 fn unauthorized(shared: &Shared, h: &HeaderMap) -> Option<Response> {
@@ -738,6 +786,54 @@ async fn suspect(State(sh): State<Arc<Shared>>, h: HeaderMap, Path(id): Path<Str
     match sh.store.suspect(&id) {
         Ok(Some(s)) => Json(s).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such suspect\n").into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SuspectObsQuery {
+    limit: Option<usize>,
+}
+
+/// The latest stored observations of a suspect's cell (what the sensors
+/// decoded: system information, measurements, anomalies), oldest first.
+/// Looks at the hour before the suspect was last seen, at most 20 000
+/// observations of all cells.
+async fn suspect_observations(
+    State(sh): State<Arc<Shared>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<SuspectObsQuery>,
+) -> Response {
+    if let Some(r) = unauthorized(&sh, &h) {
+        return r;
+    }
+    let s = match sh.store.suspect(&id) {
+        Ok(Some(s)) => s,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such suspect\n").into_response(),
+        Err(e) => return internal(e),
+    };
+    let limit = q.limit.unwrap_or(20).clamp(1, 200);
+    let since = s.first_seen.max(s.last_seen.add_seconds(-3600.0));
+    let key = CellKey::of(s.rat, &s.cell);
+    let sh2 = sh.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        sh2.store
+            .observations(None, Some(since), 20_000, 20_000)
+            .map(|all| {
+                let mut mine: Vec<_> = all
+                    .into_iter()
+                    .filter(|o| o.rat == s.rat && CellKey::of(o.rat, &o.cell) == key)
+                    .collect();
+                let skip = mine.len().saturating_sub(limit);
+                mine.drain(..skip);
+                mine
+            })
+    })
+    .await;
+    match found {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => internal(e),
         Err(e) => internal(e),
     }
 }

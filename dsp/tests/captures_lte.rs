@@ -151,30 +151,153 @@ fn every_other_real_recording_is_consistent() {
     }
 }
 
-#[test]
-fn rtlsdr_796mhz_wide_cfo_matches_hackrf_truth() {
-    // The RTL-SDR capture at 796 MHz is unlabelled but ~50 kHz off; with a wider
-    // frequency search it must show the cell the labelled HackRF capture of the same
-    // site holds (PCI 360, 50 PRB, 2 ports).
-    let x = load("real_f796_s1.92_rtlsdr");
-    let mut s = LteCellSearcher::new(LteSearchConfig {
+/// Centre frequency of a recording (Hz), from its SigMF metadata.
+fn center_freq(name: &str) -> f64 {
+    let path = iq_dir().join("lte").join(format!("{name}.sigmf-meta"));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("metadata")).expect("JSON");
+    meta["captures"][0]["core:frequency"]
+        .as_f64()
+        .expect("core:frequency")
+}
+
+/// What identifies a cell and its MIB regardless of the receiver: PCI, bandwidth,
+/// ports, PHICH configuration.
+type CellKey = (u16, u8, u8, PhichDuration, PhichResource);
+
+fn cell_keys(r: &[LteCellReport]) -> Vec<CellKey> {
+    let mut k: Vec<CellKey> = r
+        .iter()
+        .map(|c| {
+            let m = c.mib.expect("MIB");
+            (
+                c.pci,
+                m.nof_prb,
+                m.ports,
+                m.phich_duration,
+                m.phich_resource,
+            )
+        })
+        .collect();
+    k.sort_by_key(|k| (k.0, k.1, k.2));
+    k
+}
+
+fn wide_cfo() -> LteSearchConfig {
+    LteSearchConfig {
         max_cfo_hz: 80e3,
         ..Default::default()
-    });
-    let r = s.search(&x);
+    }
+}
+
+/// The RTL-SDR capture at 796 MHz is unlabelled and about 49 kHz off, outside the
+/// default ±25 kHz search. Searched over ±80 kHz it must show exactly the cells of
+/// the labelled HackRF capture of the same site and frequency (truth: PCI 360,
+/// 50 PRB, 2 ports, PHICH normal/one), which a ±80 kHz search of the HackRF
+/// capture must also still find.
+#[test]
+fn rtlsdr_796mhz_wide_cfo_matches_hackrf() {
+    let truth_path = iq_dir().join("lte/real_f796_s19.2_hackrf.truth.json");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&truth_path).expect("truth file"))
+            .expect("truth JSON");
+    let e = &truth["expected"];
+    let want: CellKey = (
+        e["pci"].as_u64().expect("pci") as u16,
+        e["nof_prb"].as_u64().expect("nof_prb") as u8,
+        e["ports"].as_u64().expect("ports") as u8,
+        PhichDuration::Normal,
+        PhichResource::One,
+    );
+    assert_eq!(
+        (
+            e["phich"]["length"].as_str(),
+            e["phich"]["resources"].as_str()
+        ),
+        (Some("normal"), Some("1"))
+    );
+
+    let hackrf = load("real_f796_s19.2_hackrf");
+    let h_default = search(&hackrf);
+    let h_wide = LteCellSearcher::new(wide_cfo()).search(&hackrf);
+    assert_eq!(cell_keys(&h_wide), cell_keys(&h_default));
+    assert_eq!(cell_keys(&h_wide), vec![want]);
+
+    let rtl = load("real_f796_s1.92_rtlsdr");
+    eprintln!("RTL-SDR 796 MHz, ±25 kHz: {} cells", search(&rtl).len());
+    let r = LteCellSearcher::new(wide_cfo()).search(&rtl);
     for c in &r {
         eprintln!("  {}", serde_json::to_string(c).unwrap());
     }
-    let c = r.iter().find(|c| c.pci == 360).expect("PCI 360");
-    let m = c.mib.unwrap();
-    assert_eq!((m.ports, m.nof_prb), (2, 50));
+    assert!(r.iter().all(|c| c.crc_ok));
+    assert_eq!(cell_keys(&r), cell_keys(&h_wide));
+    let c = &r[0];
+    assert!(c.cfo_hz.abs() > 25e3, "cfo {}", c.cfo_hz);
     // The RTL-SDR's frequency error and its sample-clock drift come from one crystal:
     // drift ≈ −CFO / 796 MHz.
-    let expect_ppm = -c.cfo_hz / 796e6 * 1e6;
+    let expect_ppm = -c.cfo_hz / center_freq("real_f796_s1.92_rtlsdr") * 1e6;
     assert!(
         (c.timing_drift_ppm - expect_ppm).abs() < 10.0,
         "drift {} vs {}",
         c.timing_drift_ppm,
         expect_ppm
     );
+}
+
+/// Every RTL-SDR recording searched over ±80 kHz: only CRC-checked cells,
+/// repeatable, and each cell's sample-clock drift agrees with its CFO (one crystal).
+#[test]
+fn rtlsdr_recordings_wide_cfo_are_consistent() {
+    let dir = iq_dir().join("lte");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("recording folder missing: {}: {e}", dir.display()))
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".sigmf-meta").map(str::to_owned))
+        .filter(|n| n.starts_with("real_f") && n.ends_with("_rtlsdr"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 5,
+        "expected the RTL-SDR recordings in {}",
+        dir.display()
+    );
+    for name in names {
+        let x = load(&name);
+        let fc = center_freq(&name);
+        let a = LteCellSearcher::new(wide_cfo()).search(&x);
+        let b = LteCellSearcher::new(wide_cfo()).search(&x);
+        eprintln!("{name} (±80 kHz): {} cells", a.len());
+        for c in &a {
+            eprintln!("  {}", serde_json::to_string(c).unwrap());
+            assert!(c.crc_ok && c.mib.is_some(), "{name}: cell without MIB CRC");
+            let expect_ppm = -c.cfo_hz / fc * 1e6;
+            assert!(
+                (c.timing_drift_ppm - expect_ppm).abs() < 10.0,
+                "{name}: drift {} vs {expect_ppm}",
+                c.timing_drift_ppm
+            );
+        }
+        assert_eq!(cell_keys(&a), cell_keys(&b), "{name}: runs differ");
+    }
+}
+
+/// The TD-LTE HackRF capture at 2360 MHz is unlabelled; its cell (our own finding,
+/// MIB CRC-checked) is +31.9 kHz off — beyond the default ±25 kHz search, which
+/// reports nothing — and is found with a ±40 kHz search.
+#[test]
+fn hackrf_2360mhz_tdd_cell_needs_wider_cfo() {
+    let x = load("real_f2360_s19.2_hackrf");
+    assert!(search(&x).iter().all(|c| c.cfo_hz.abs() <= 26e3));
+    let r = LteCellSearcher::new(LteSearchConfig {
+        max_cfo_hz: 40e3,
+        ..Default::default()
+    })
+    .search(&x);
+    for c in &r {
+        eprintln!("  {}", serde_json::to_string(c).unwrap());
+    }
+    let c = r.iter().find(|c| c.pci == 30).expect("PCI 30");
+    assert!(c.crc_ok);
+    assert_eq!((c.cp, c.duplex), (CyclicPrefix::Normal, Duplex::Tdd));
+    assert!((c.cfo_hz - 31.9e3).abs() < 1e3, "cfo {}", c.cfo_hz);
 }

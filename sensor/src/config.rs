@@ -109,6 +109,10 @@ pub struct RawReplay {
     /// Pace the replay at the recording's real rate. Default false (as fast as DSP runs).
     #[serde(default)]
     pub realtime: bool,
+    /// Calibration of the radio that made the recordings, per band name as in
+    /// `[radio.calibration_db]` (dBFS + offset = dBm). Default 0.
+    #[serde(default)]
+    pub calibration_db: BTreeMap<String, f64>,
 }
 
 /// The scan plan.
@@ -130,7 +134,9 @@ pub struct RawScan {
     /// Dwell per LTE channel, ms (enough for SIB windows). Default 400.
     #[serde(default = "default_dwell_lte")]
     pub dwell_lte_ms: u64,
-    /// Dwell per GSM channel, ms (two 51-multiframes cover SI1–SI4). Default 500.
+    /// Dwell per GSM channel, ms. Default 2000: a whole BCCH cycle (TS 45.002
+    /// §6.3.1.3: the SI type follows TC = (FN div 51) mod 8, so every type
+    /// comes once in 8 × 51 frames, 1.88 s).
     #[serde(default = "default_dwell_gsm")]
     pub dwell_gsm_ms: u64,
     /// Dwell per NR channel, ms. Default 100.
@@ -210,7 +216,7 @@ fn default_dwell_lte() -> u64 {
     400
 }
 fn default_dwell_gsm() -> u64 {
-    500
+    2000
 }
 fn default_dwell_nr() -> u64 {
     100
@@ -470,13 +476,16 @@ impl RawConfig {
 impl Config {
     /// Calibration offset (dB) for a band name, falling back to `default`, then 0.
     pub fn calibration_db(&self, band: &str) -> f64 {
-        self.radio.as_ref().map_or(0.0, |r| {
-            r.calibration_db
-                .get(band)
-                .or_else(|| r.calibration_db.get("default"))
-                .copied()
-                .unwrap_or(0.0)
-        })
+        let table = match (&self.radio, &self.replay) {
+            (Some(r), _) => &r.calibration_db,
+            (None, Some(r)) => &r.calibration_db,
+            (None, None) => return 0.0,
+        };
+        table
+            .get(band)
+            .or_else(|| table.get("default"))
+            .copied()
+            .unwrap_or(0.0)
     }
 }
 
@@ -497,6 +506,7 @@ radio = { device = "driver=rtlsdr" }
         assert_eq!(c.broker.host, "127.0.0.1");
         assert_eq!(c.broker.port, 1883);
         assert_eq!(c.scan.dwell_lte_ms, 400);
+        assert_eq!(c.scan.dwell_gsm_ms, 2000);
         assert_eq!(c.outbox_max, 100_000);
         assert_eq!(c.metrics_listen, Some("127.0.0.1:9464".parse().unwrap()));
     }

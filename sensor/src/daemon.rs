@@ -14,7 +14,7 @@
 use crate::config::Config;
 use crate::outbox::Outbox;
 use crate::pipeline::lte::ChannelContext;
-use crate::pipeline::LteDwell;
+use crate::pipeline::{self, Dwell};
 use crate::publisher::{self, PublisherConfig, PublisherHandle};
 use crate::scheduler::{Channel, Outcome, Scheduler};
 use crate::source::{IqSource, SourceError};
@@ -61,38 +61,79 @@ pub struct ScanStats {
     pub fault_detail: Mutex<Option<String>>,
 }
 
-/// The channel plan: configured LTE EARFCNs, or (replay) every recording's frequency.
-pub fn channel_plan(cfg: &Config, source: &dyn IqSource) -> Vec<Channel> {
-    let mut plan: Vec<Channel> = cfg
-        .scan
-        .lte_earfcns
-        .iter()
-        .filter_map(|&e| {
-            towerwatch_models::band::lte_earfcn_to_freq(e).map(|(_, f)| Channel {
-                rat: Rat::Lte,
-                freq_hz: f as f64,
-                number: Some(e),
-            })
+/// The configured channels: `scan.lte_earfcns` as LTE channels, `scan.gsm_arfcns` as GSM channels.
+pub fn configured_plan(cfg: &Config) -> Vec<Channel> {
+    let lte = cfg.scan.lte_earfcns.iter().filter_map(|&e| {
+        towerwatch_models::band::lte_earfcn_to_freq(e).map(|(_, f)| Channel {
+            rat: Rat::Lte,
+            freq_hz: f as f64,
+            number: Some(e),
         })
-        .collect();
+    });
+    let gsm = cfg.scan.gsm_arfcns.iter().filter_map(|&a| {
+        towerwatch_models::band::gsm_arfcn_to_freq(a, false).map(|f| Channel {
+            rat: Rat::Gsm,
+            freq_hz: f as f64,
+            number: Some(u32::from(a)),
+        })
+    });
+    lte.chain(gsm).collect()
+}
+
+/// The channel plan: the configured LTE EARFCNs and GSM ARFCNs, or (replay)
+/// every recording's frequency — a GSM channel where the frequency is on the
+/// GSM raster of a GSM band ([`pipeline::auto_rats`]; such a channel is
+/// decoded for GSM and LTE, as LTE bands overlap every GSM band), else LTE.
+pub fn channel_plan(cfg: &Config, source: &dyn IqSource) -> Vec<Channel> {
+    let mut plan = configured_plan(cfg);
     if plan.is_empty() {
         if let Some(freqs) = source.available_channels() {
             plan = freqs
                 .into_iter()
-                .map(|f| Channel {
-                    rat: Rat::Lte,
-                    freq_hz: f,
-                    number: towerwatch_models::band::lte_freq_to_earfcn(f),
+                .map(|f| {
+                    if pipeline::auto_rats(Some(f)).contains(&Rat::Gsm) {
+                        Channel {
+                            rat: Rat::Gsm,
+                            freq_hz: f,
+                            number: pipeline::gsm::arfcn_of(f).map(|(a, _)| u32::from(a)),
+                        }
+                    } else {
+                        Channel {
+                            rat: Rat::Lte,
+                            freq_hz: f,
+                            number: towerwatch_models::band::lte_freq_to_earfcn(f),
+                        }
+                    }
                 })
                 .collect();
         }
     }
-    if !cfg.scan.gsm_arfcns.is_empty() || !cfg.scan.nr_gscns.is_empty() {
-        tracing::warn!(
-            "GSM and NR channels in the scan plan are skipped: this build decodes LTE only"
-        );
+    if !cfg.scan.nr_gscns.is_empty() {
+        tracing::warn!("NR channels in the scan plan are skipped: this build has no NR decoder");
     }
     plan
+}
+
+/// The RATs decoded on `ch`: its own, or for a channel taken from the source
+/// (replay) every RAT its frequency may carry.
+pub fn dwell_rats(ch: &Channel, from_source: bool) -> Vec<Rat> {
+    if from_source {
+        pipeline::auto_rats(Some(ch.freq_hz))
+    } else {
+        vec![ch.rat]
+    }
+}
+
+/// Dwell length for `rats`, ms: the longest of their configured dwells.
+pub fn dwell_ms(cfg: &Config, rats: &[Rat]) -> u64 {
+    rats.iter()
+        .map(|r| match r {
+            Rat::Lte => cfg.scan.dwell_lte_ms,
+            Rat::Gsm => cfg.scan.dwell_gsm_ms,
+            Rat::Nr => cfg.scan.dwell_nr_ms,
+        })
+        .max()
+        .unwrap_or(cfg.scan.dwell_lte_ms)
 }
 
 fn status(
@@ -127,12 +168,16 @@ fn status(
     s
 }
 
-/// Dwells on one channel; returns the observations or the source error.
+/// Decoders kept across dwells, by (sample rate, RATs): FFT plans and buffers are built once.
+type DwellCache = Vec<(f64, Vec<Rat>, Dwell)>;
+
+/// Dwells on one channel, decoding `rats`; returns the observations or the source error.
 fn dwell(
     source: &mut dyn IqSource,
     ch: &Channel,
+    rats: &[Rat],
     cfg: &Config,
-    dwells: &mut Vec<(f64, LteDwell)>,
+    dwells: &mut DwellCache,
     pace: bool,
 ) -> Result<Option<Vec<towerwatch_models::Observation>>, SourceError> {
     let tuned = source.tune(ch.freq_hz)?;
@@ -140,24 +185,39 @@ fn dwell(
         sensor_id: cfg.sensor_id.clone(),
         center_freq_hz: Some(tuned.freq_hz),
         calibration_db: cfg.calibration_db(&band_name(ch)),
-        time: Timestamp::now(),
+        // A replayed recording carries its own capture time; a radio is live.
+        time: source.sample_time().unwrap_or_else(Timestamp::now),
         source: None,
     };
-    // One decoder per sample rate, kept across dwells (FFT plans are built once).
-    let idx = match dwells.iter().position(|(r, _)| *r == tuned.sample_rate) {
+    // GSM needs at least 250 kHz: below, a mixed channel is decoded for LTE only.
+    let rats: Vec<Rat> = rats
+        .iter()
+        .copied()
+        .filter(|r| *r != Rat::Gsm || tuned.sample_rate >= 250e3 || rats.len() == 1)
+        .collect();
+    let idx = match dwells
+        .iter()
+        .position(|(r, k, _)| *r == tuned.sample_rate && *k == rats)
+    {
         Some(i) => {
-            dwells[i].1.restart(ctx);
+            dwells[i].2.restart(ctx);
             i
         }
         None => {
-            let d = LteDwell::new(tuned.sample_rate, 0.08, ctx)
-                .map_err(|e| SourceError::Failed(e.to_string()))?;
-            dwells.push((tuned.sample_rate, d));
+            let d = Dwell::new(
+                tuned.sample_rate,
+                &rats,
+                0.08,
+                pipeline::gsm::DEFAULT_WINDOW_S,
+                ctx,
+            )
+            .map_err(|e| SourceError::Failed(e.to_string()))?;
+            dwells.push((tuned.sample_rate, rats.clone(), d));
             dwells.len() - 1
         }
     };
-    let d = &mut dwells[idx].1;
-    let want = (cfg.scan.dwell_lte_ms as f64 * 1e-3 * tuned.sample_rate) as usize;
+    let d = &mut dwells[idx].2;
+    let want = (dwell_ms(cfg, &rats) as f64 * 1e-3 * tuned.sample_rate) as usize;
     let block = ((tuned.sample_rate * 0.01) as usize).max(1024);
     let mut buf = Vec::with_capacity(block);
     let mut got = 0usize;
@@ -190,7 +250,14 @@ pub fn band_name(ch: &Channel) -> String {
             .number
             .and_then(towerwatch_models::band::lte_earfcn_to_freq)
             .map_or("lte".into(), |(b, _)| format!("lte_b{b}")),
-        Rat::Gsm => "gsm".into(),
+        Rat::Gsm => {
+            let a = ch.number.and_then(|n| u16::try_from(n).ok());
+            let pcs = a.is_some_and(|a| {
+                towerwatch_models::band::gsm_arfcn_to_freq(a, false)
+                    .is_none_or(|f| (f as f64 - ch.freq_hz).abs() > 1_000.0)
+            });
+            pipeline::gsm::band_name(a, pcs).into()
+        }
         Rat::Nr => "nr".into(),
     }
 }
@@ -208,12 +275,13 @@ pub fn scan_loop(
     pace: bool,
 ) {
     let plan = channel_plan(cfg, source.as_ref());
+    let from_source = configured_plan(cfg).is_empty();
     if plan.is_empty() {
-        tracing::error!("the scan plan is empty: configure scan.lte_earfcns or replay recordings with a centre frequency");
+        tracing::error!("the scan plan is empty: configure scan.lte_earfcns / scan.gsm_arfcns or replay recordings with a centre frequency");
     }
     let mut sched = Scheduler::new(plan, cfg.scan.revisit_factor, cfg.scan.full_sweep_s as f64);
     let clock = Instant::now();
-    let mut dwells = Vec::new();
+    let mut dwells: DwellCache = Vec::new();
     let mut backoff = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
         let Some((idx, ch)) = sched.next(clock.elapsed().as_secs_f64()) else {
@@ -224,7 +292,8 @@ pub fn scan_loop(
             std::thread::sleep(Duration::from_millis(200));
             continue;
         };
-        match dwell(source.as_mut(), &ch, cfg, &mut dwells, pace) {
+        let rats = dwell_rats(&ch, from_source);
+        match dwell(source.as_mut(), &ch, &rats, cfg, &mut dwells, pace) {
             Ok(Some(mut obs)) => {
                 stats.radio_fault.store(false, Ordering::Relaxed);
                 backoff = Duration::from_millis(100);

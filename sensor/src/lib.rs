@@ -10,6 +10,7 @@ pub mod config;
 pub mod daemon;
 pub mod metrics;
 pub mod outbox;
+pub mod pcap;
 pub mod pipeline;
 pub mod publisher;
 pub mod scheduler;

@@ -193,17 +193,124 @@ fn noise_only_yields_no_cell() {
 
 #[test]
 fn rats_without_a_decoder_say_so() {
-    for rat in ["gsm", "nr"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_towerwatch-sensor"))
-            .args(["decode", "--rat", rat])
-            .arg(testdata("srsran_pbch_cell150_2port"))
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch-sensor"))
+        .args(["decode", "--rat", "nr"])
+        .arg(testdata("srsran_pbch_cell150_2port"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("decoder"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// gr-gsm's lines "FN TIME:  hex…" of a truth file → (FN, octets).
+fn peer_frames(t: &Value) -> Vec<(u32, Vec<u8>)> {
+    t["expected_peer_decode"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|l| {
+            let (head, hexpart) = l.as_str().unwrap().split_once(':').unwrap();
+            let fnum = head.split_whitespace().next().unwrap().parse().unwrap();
+            let bytes = hex::decode(hexpart.split_whitespace().collect::<String>()).unwrap();
+            (fnum, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn off_the_air_gsm_cell_with_si3_and_grgsm_frames_in_the_pcap() {
+    let name = "real_gsmsp2007_953.6MHz_128";
+    let t = truth(name);
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("gsm.pcap");
+    let obs = decode(name, &["--pcap", pcap.to_str().unwrap()]);
+    assert_eq!(obs.len(), 1, "{obs:?}");
+    let o = &obs[0];
+    assert_eq!(o.rat, Rat::Gsm);
+    assert_eq!(o.sensor_id, "lamp-7");
+    assert_eq!(
+        u64::from(o.cell.arfcn.unwrap()),
+        t["arfcn_pgsm900"].as_u64().unwrap()
+    );
+    assert_eq!(
+        o.center_freq_hz,
+        Some(t["center_frequency_hz"].as_f64().unwrap() as u64)
+    );
+    assert!(o.cell.bsic.unwrap() < 64);
+    // Calibration applies to dBm, not to dBFS.
+    let m = &o.measurement;
+    assert!((m.rxlev_dbm.unwrap() - (m.power_dbfs.unwrap() - 30.0)).abs() < 1e-9);
+    assert!(m.cfo_hz.unwrap().abs() < 20_000.0);
+    // The cell identity comes from the SI3 on its BCCH; the raw frame decodes to it.
+    let si = o.system_info.as_ref().expect("system information");
+    let si3 = si.gsm.si3.as_ref().expect("SI3 in 160 ms");
+    assert_eq!(o.cell.mcc.as_deref(), Some(si3.mcc.as_str()));
+    assert_eq!(o.cell.mnc.as_deref(), Some(si3.mnc.as_str()));
+    assert_eq!(o.cell.lac, Some(si3.lac));
+    assert_eq!(o.cell.cell_identity, Some(u64::from(si3.cell_identity)));
+    let raw = &si.raw.as_ref().expect("raw").bcch;
+    assert_eq!(raw.len(), 1, "one BCCH block in 160 ms: {raw:?}");
+    let frame = hex::decode(&raw[0]).unwrap();
+    assert_eq!(frame.len(), 23);
+    assert_eq!(
+        towerwatch_rrc::gsm::decode_ccch_frame(&frame).unwrap(),
+        towerwatch_rrc::gsm::RrMessage::Si3(si3.clone())
+    );
+    // The pcap holds every decoded block as GSMTAP, gr-gsm's two frames among them.
+    let recs = towerwatch_sensor::pcap::read_gsmtap(&std::fs::read(&pcap).unwrap()).unwrap();
+    assert_eq!(recs.len(), 6, "{recs:?}");
+    for r in &recs {
+        assert_eq!(r.header.gsmtap_type, 1);
+        assert_eq!(r.header.timeslot, 0);
+        assert_eq!(r.header.arfcn, o.cell.arfcn.unwrap());
+        assert_eq!(r.payload.len(), 23);
+    }
+    let peer = peer_frames(&t);
+    assert_eq!(peer.len(), 2);
+    for (fnum, bytes) in peer {
+        let r = recs
+            .iter()
+            .find(|r| r.header.frame_number == fnum)
+            .unwrap_or_else(|| panic!("gr-gsm's FN {fnum} is not in the pcap"));
+        assert_eq!(r.payload, bytes, "FN {fnum}");
+        assert_eq!(r.header.sub_type, 2, "CCCH");
+    }
+    let bcch: Vec<_> = recs.iter().filter(|r| r.header.sub_type == 1).collect();
+    assert_eq!(bcch.len(), 1);
+    assert_eq!(bcch[0].payload, frame);
+}
+
+#[test]
+fn gsm_table_and_lte_recording_under_rat_gsm() {
+    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch-sensor"))
+        .args(["decode", "--rat", "gsm"])
+        .arg(testdata("real_gsmsp2007_953.6MHz_128"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("gsm "))
+        .unwrap_or_else(|| panic!("no GSM row: {text}"));
+    let obs = decode("real_gsmsp2007_953.6MHz_128", &["--rat", "gsm"]);
+    let c = &obs[0].cell;
+    for field in [
+        c.arfcn.unwrap().to_string(),
+        c.bsic.unwrap().to_string(),
+        format!("{}-{}", c.mcc.as_ref().unwrap(), c.mnc.as_ref().unwrap()),
+        c.lac.unwrap().to_string(),
+        c.cell_identity.unwrap().to_string(),
+    ] {
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("decoder"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            row.split_whitespace().any(|w| w == field),
+            "{field} in {row}"
         );
     }
+    // An LTE recording searched for GSM only has no GSM cell (and no LTE one).
+    assert!(decode("srsenb_b3_6prb_pci123_40ms", &["--rat", "gsm"]).is_empty());
 }

@@ -133,6 +133,12 @@ async fn replay_into_broker_matches_decode() {
     cells.sort_by_key(|e| (e.0, e.1));
     cells.dedup();
     assert_eq!(cells, expected);
+    // The GSM excerpt (953.6 MHz, on the GSM raster) was dwelt on as GSM.
+    assert!(
+        got.iter()
+            .any(|o| o.rat == towerwatch_models::Rat::Gsm && o.cell.arfcn == Some(93)),
+        "no GSM observation: {got:?}"
+    );
     for o in &got {
         assert_eq!(o.sensor_id, sensor_id());
         assert_eq!(o.position.unwrap().lat, 52.52);

@@ -40,6 +40,10 @@ pub struct ReceivedBurst {
     pub power: f32,
 }
 
+/// Symbols between the centres of the two half-bursts compared by
+/// [`BurstReceiver::phase_drift`].
+pub const DRIFT_SPAN_SYMBOLS: usize = 72;
+
 /// Burst receiver at `sps` samples per symbol; buffers allocated in `new`.
 #[derive(Debug, Clone)]
 pub struct BurstReceiver {
@@ -149,6 +153,37 @@ impl BurstReceiver {
             }
         }
         best.map(|(t, e, _)| (t, e))
+    }
+
+    /// How far the carrier phase turns across a burst whose bits are all known
+    /// (`bits`, 0/1, e.g. a decoded and re-encoded SCH burst) at instant `t`: the
+    /// channel is estimated from the whole burst, the received samples are
+    /// correlated with the reconstructed ones over symbols 4–75 and 76–147, and
+    /// the second correlation times the conjugate of the first is returned. Its
+    /// argument is the phase turned in [`DRIFT_SPAN_SYMBOLS`] symbols (a residual
+    /// frequency offset), its magnitude weights it when summed over bursts.
+    /// `None` when the burst is not wholly inside `x` or the estimate fails.
+    pub fn phase_drift(
+        &mut self,
+        x: &[Complex32],
+        t: usize,
+        bits: &[u8; BURST_LEN],
+    ) -> Option<Complex32> {
+        if !self.gather(x, t, 0..BURST_LEN) {
+            return None;
+        }
+        let est = estimate_from_decisions(&self.r, bits)?;
+        let s = |m: usize| if bits[m] & 1 == 0 { 1.0f32 } else { -1.0 };
+        let mut c = [Complex32::default(); 2];
+        for m in CHANNEL_TAPS - 1..BURST_LEN {
+            let mut y = Complex32::default();
+            for (l, &g) in est.taps.iter().enumerate() {
+                y += g * s(m - l);
+            }
+            c[usize::from(m >= 76)] += self.r[m] * y.conj();
+        }
+        let d = c[1] * c[0].conj();
+        (d.re.is_finite() && d.im.is_finite()).then_some(d)
     }
 
     /// Locates the burst in `t_lo..=t_hi` and equalizes it.

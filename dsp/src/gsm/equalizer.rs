@@ -23,6 +23,18 @@ const NEG: f32 = -1e30;
 /// A bit's prior knowledge: 0 or 1 if known, [`UNKNOWN`] otherwise.
 pub const UNKNOWN: u8 = 2;
 
+/// The larger of two metrics. Metrics are finite here (clamped at [`NEG`]), so
+/// the plain comparison is enough; it compiles to one `maxss`, where
+/// `f32::max` must also handle NaN.
+#[inline(always)]
+fn fmax(a: f32, b: f32) -> f32 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// The equalizer with its buffers.
 #[derive(Debug, Clone)]
 pub struct Mlse {
@@ -83,22 +95,24 @@ impl Mlse {
             y
         });
         let mask = STATES - 1;
+        // −|r − ŷ|² = −|r|² + 2·Re(r·ŷ*) − |ŷ|²: the −|r|² term is the same for
+        // every branch of a symbol, so it cancels in the LLRs and in the metric
+        // normalisation and is left out.
+        let ynorm: [f32; 2 * STATES] = std::array::from_fn(|i| yhat[i].norm_sqr());
         // Branch metrics, kept for the backward pass; NEG where a known bit forbids.
         for m in 0..n {
-            let rm = r[m];
+            let rm = r[m] * (2.0 * inv);
             let g = &mut self.gamma[m];
             for (idx, v) in g.iter_mut().enumerate() {
-                let bit = (idx & 1) as u8;
-                *v = if known[m] != UNKNOWN && known[m] != bit {
-                    NEG
-                } else {
-                    let e = -(rm - yhat[idx]).norm_sqr() * inv;
-                    if e.is_finite() {
-                        e.max(NEG)
-                    } else {
-                        NEG
-                    }
-                };
+                let e = rm.re * yhat[idx].re + rm.im * yhat[idx].im - ynorm[idx] * inv;
+                // Non-finite (hostile input, absurd noise variance) counts as forbidden.
+                *v = if e.is_finite() { fmax(e, NEG) } else { NEG };
+            }
+            if known[m] != UNKNOWN {
+                let forbidden = usize::from(known[m] == 0);
+                for v in g.iter_mut().skip(forbidden).step_by(2) {
+                    *v = NEG;
+                }
             }
         }
         self.alpha[0] = [0.0; STATES];
@@ -113,11 +127,11 @@ impl Mlse {
                 let p1 = p0 | (STATES >> 1);
                 let m0 = a[p0] + g[(p0 << 1) | (ns & 1)];
                 let m1 = a[p1] + g[(p1 << 1) | (ns & 1)];
-                *out = m0.max(m1).max(NEG);
+                *out = fmax(fmax(m0, m1), NEG);
             }
-            let top = next.iter().copied().fold(NEG, f32::max);
+            let top = next.iter().copied().fold(NEG, fmax);
             for v in &mut next {
-                *v = (*v - top).max(NEG);
+                *v = fmax(*v - top, NEG);
             }
             self.alpha[m + 1] = next;
         }
@@ -128,17 +142,12 @@ impl Mlse {
             let mut best = [NEG; 2];
             let mut prev_beta = [NEG; STATES];
             for prev in 0..STATES {
-                for bit in 0..2 {
-                    let idx = (prev << 1) | bit;
-                    let gb = g[idx] + beta[idx & mask];
-                    if gb > prev_beta[prev] {
-                        prev_beta[prev] = gb;
-                    }
-                    let tot = a[prev] + gb;
-                    if tot > best[bit] {
-                        best[bit] = tot;
-                    }
-                }
+                let i0 = prev << 1;
+                let gb0 = g[i0] + beta[i0 & mask];
+                let gb1 = g[i0 | 1] + beta[(i0 | 1) & mask];
+                prev_beta[prev] = fmax(fmax(gb0, gb1), NEG);
+                best[0] = fmax(best[0], a[prev] + gb0);
+                best[1] = fmax(best[1], a[prev] + gb1);
             }
             // A path through a forbidden branch sums below NEG / 2.
             let ok = |v: f32| v > NEG * 0.5;
@@ -153,9 +162,9 @@ impl Mlse {
             } else {
                 0.0
             };
-            let top = prev_beta.iter().copied().fold(NEG, f32::max);
+            let top = prev_beta.iter().copied().fold(NEG, fmax);
             for v in &mut prev_beta {
-                *v = (*v - top).max(NEG);
+                *v = fmax(*v - top, NEG);
             }
             beta = prev_beta;
         }

@@ -27,12 +27,12 @@
 use num_complex::Complex32;
 
 use super::band_scan::{BandScanConfig, BandScanner};
-use super::burst::{normal_burst_data, sch_burst_data};
-use super::burst_rx::{BurstKind, BurstReceiver};
+use super::burst::{normal_burst_data, sch_burst, sch_burst_data};
+use super::burst_rx::{BurstKind, BurstReceiver, DRIFT_SPAN_SYMBOLS};
 use super::channelizer::{derotate, Channelizer};
 use super::fcch::{consensus_offset, FcchConfig, FcchDetector, FcchSearch};
 use super::multiframe::{ts0_slot, Ts0Channel};
-use super::sch::{SchDecoder, SchInfo, HYPERFRAME};
+use super::sch::{encode_sch, SchDecoder, SchInfo, HYPERFRAME};
 use super::tx::FRAME_SYMBOLS;
 use super::xcch::{XcchDecoder, XCCH_FRAME_LEN};
 use crate::signal::resample::ResampleError;
@@ -44,6 +44,10 @@ const CFO_TOLERANCE_HZ: f64 = 1_500.0;
 /// moves little energy into the transition band); larger ones by channelizing
 /// again around the carrier. Hz.
 const RECHANNELIZE_ABOVE_HZ: f64 = 25_000.0;
+/// Largest residual offset corrected from the SCH bursts, Hz (beyond, the
+/// estimate is not trusted: 1 kHz turns 1.7 rad between the compared half-bursts,
+/// the estimate wraps at 1.9 kHz).
+const MAX_RESIDUAL_HZ: f64 = 1_000.0;
 /// SCH searches per channel (after the strongest agreeing FCCH bursts).
 const MAX_SCH_TRIES: usize = 12;
 
@@ -390,6 +394,30 @@ impl GsmReceiver {
             .filter(|&(d, t)| (t - (t_ref as f64 + d * frame)).abs() <= tol)
             .collect();
         let (a, b) = line_fit(&track, t_ref as f64, frame);
+        // Residual frequency error after the FCCH (TS 45.010 §6 asks the MS to
+        // keep within 0.1 ppm; the FCCH estimate is good to some 100 Hz at low
+        // SNR): measured on the decoded SCH bursts, whose bits are all known once
+        // re-encoded, as the phase turned across each burst; removed before the
+        // normal bursts are received.
+        let mut drift = Complex32::default();
+        for &(t, info, _) in fixes.iter().filter(|(t, i, _)| {
+            i.bsic() == info_ref.bsic()
+                && ((*t as f64) - (t_ref as f64 + dfn(i.frame_number()) as f64 * frame)).abs()
+                    <= tol
+        }) {
+            let bits = sch_burst(&encode_sch(&info));
+            if let Some(d) = self.bursts.phase_drift(&self.x, t, &bits) {
+                drift += d;
+            }
+        }
+        let residual = f64::from(drift.arg())
+            / (std::f64::consts::TAU * DRIFT_SPAN_SYMBOLS as f64 / super::SYMBOL_RATE);
+        let cfo = if drift.norm() > 0.0 && residual.abs() <= MAX_RESIDUAL_HZ {
+            derotate(&mut self.x, residual, fs);
+            cfo + residual
+        } else {
+            cfo
+        };
         let timing_drift_ppm = (b / frame - 1.0) * 1e6;
         let bcc = info_ref.bcc;
         // Every timeslot-0 burst inside the buffer.

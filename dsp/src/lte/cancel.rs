@@ -8,8 +8,8 @@
 //! timing, and subtracted in the time domain so weaker cells, including those on
 //! the same PSS root, can be searched for afterwards.
 
-use super::chest::{ChannelEstimate, ChannelEstimator};
-use super::crs::{central_crs, is_crs_symbol, k_offset};
+use super::chest::{ChannelEstimate, ChannelEstimator, CrsTable};
+use super::crs::{is_crs_symbol, k_offset};
 use super::grid::{central_bin, crs_symbol_mask, Numerology, OfdmDemod, FFT_1M92};
 use super::measure::MeasurementAccumulator;
 use super::pbch::{encode_bits, frame_symbols, re_positions};
@@ -105,6 +105,7 @@ pub struct CellCanceller {
     orig: Vec<[Complex32; CENTRAL_SC]>,
     sync_sym: [Complex32; CENTRAL_SC],
     xhat: [Complex32; CENTRAL_SC],
+    crs: CrsTable,
 }
 
 impl std::fmt::Debug for CellCanceller {
@@ -132,6 +133,7 @@ impl CellCanceller {
             orig: Vec::with_capacity(14),
             sync_sym: [Complex32::default(); CENTRAL_SC],
             xhat: [Complex32::default(); CENTRAL_SC],
+            crs: CrsTable::default(),
         }
     }
 
@@ -148,6 +150,34 @@ impl CellCanceller {
         cancel: bool,
         full_span: usize,
     ) {
+        self.process_any(work, Some(original), m, acc, cancel, full_span);
+    }
+
+    /// As [`Self::process`] when nothing has been subtracted from `work` yet (it is
+    /// the original input): the RSSI symbols come from the demodulation of `work`
+    /// made for the channel estimate instead of a second one (each subframe is
+    /// measured before it is modified).
+    pub fn process_first(
+        &mut self,
+        work: &mut [Complex32],
+        m: &CellModel,
+        acc: &mut MeasurementAccumulator,
+        cancel: bool,
+        full_span: usize,
+    ) {
+        self.process_any(work, None, m, acc, cancel, full_span);
+    }
+
+    /// [`Self::process`] (`original` given) or [`Self::process_first`] (`None`).
+    pub fn process_any(
+        &mut self,
+        work: &mut [Complex32],
+        original: Option<&[Complex32]>,
+        m: &CellModel,
+        acc: &mut MeasurementAccumulator,
+        cancel: bool,
+        full_span: usize,
+    ) {
         let fs = crate::lte::SEARCH_RATE_HZ;
         let rot = Derotator::new(m.cfo_hz, fs);
         let num = Numerology::search(m.cp);
@@ -156,7 +186,7 @@ impl CellCanceller {
         if !(sf_len.is_finite() && sf_len > 100.0 && m.frame0_start.is_finite()) {
             return;
         }
-        let len = work.len().min(original.len()) as f64;
+        let len = work.len().min(original.map_or(usize::MAX, <[_]>::len)) as f64;
         let first = (-m.frame0_start / sf_len).ceil() as i64;
         let last = ((len - 1920.0 - m.frame0_start) / sf_len).floor() as i64;
         let pss = pss_sequence((m.pci % 3) as u8);
@@ -202,18 +232,25 @@ impl CellCanceller {
                 continue;
             }
             acc.add_subframe(&self.est);
-            self.demod.demod_subframe_masked(
-                original,
-                start,
-                m.cp,
-                &rot,
-                BACKOFF,
-                crs_symbol_mask(m.cp, 1),
-                &mut self.orig,
-            );
+            let rssi_grid = match original {
+                Some(original) => {
+                    self.demod.demod_subframe_masked(
+                        original,
+                        start,
+                        m.cp,
+                        &rot,
+                        BACKOFF,
+                        crs_symbol_mask(m.cp, 1),
+                        &mut self.orig,
+                    );
+                    &self.orig
+                }
+                // Port-0 CRS symbols are among those just demodulated from `work`.
+                None => &self.grid,
+            };
             for slot in 0..2 {
                 for l in [0, nsym_slot - 3] {
-                    if let Some(y) = self.orig.get(slot * nsym_slot + l) {
+                    if let Some(y) = rssi_grid.get(slot * nsym_slot + l) {
                         acc.add_rssi_symbol(y);
                     }
                 }
@@ -229,7 +266,7 @@ impl CellCanceller {
                 let mut any = false;
                 for p in 0..usize::from(m.ports) {
                     if is_crs_symbol(p, l, m.cp) {
-                        let r = central_crs(m.pci, ns, l, m.cp);
+                        let r = self.crs.get(m.pci, ns, l, m.cp);
                         let off = k_offset(p, l, ns, m.pci);
                         for (i, &v) in r.iter().enumerate() {
                             let k = 6 * i + off;

@@ -14,20 +14,20 @@
 //! ```
 
 use super::cancel::{CellCanceller, CellModel, BACKOFF};
-use super::chest::{ChannelEstimate, ChannelEstimator};
+use super::chest::{ChannelEstimate, ChannelEstimator, CrsTable};
 use super::grid::{
-    crs_symbol_mask, pbch_symbol_mask, Numerology, OfdmDemod, FRAME_1M92, HALF_FRAME_1M92,
-    SUBFRAME_1M92,
+    crs_symbol_mask, pbch_symbol_mask, Numerology, OfdmDemod, FFT_1M92, FRAME_1M92,
+    HALF_FRAME_1M92, SUBFRAME_1M92,
 };
 use super::measure::{MeasurementAccumulator, Measurements};
 use super::mib::Mib;
 use super::pbch::{PbchDecode, PbchDecoder};
-use super::sync::cfo::{cfo_from_halves, cfo_from_slot_phase, crs_slot_phase, Derotator};
+use super::sync::cfo::{cfo_from_halves, cfo_from_slot_phase, crs_slot_phase_with, Derotator};
 use super::sync::pss::{
     pss_time, refine, track, PssCandidate, PssSearch, PssSearchConfig, PssSearcher, PssTrack,
 };
 use super::sync::sss::{pss_sss_phase, sss_observation, SssDetector};
-use super::{pci, CyclicPrefix, Duplex, CENTRAL_SC, SEARCH_RATE_HZ};
+use super::{pci, CyclicPrefix, Duplex, CENTRAL_SC, SEARCH_RATE_HZ, SUBCARRIER_SPACING_HZ};
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};
 
@@ -35,9 +35,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LteSearchConfig {
-    /// Largest |frequency offset| searched (Hz). Default 25 kHz.
+    /// Largest |frequency offset| searched (Hz, at most 100 kHz). Default 25 kHz.
+    /// Cheap receivers need more at high carrier frequencies: an RTL-SDR is often
+    /// 50–70 kHz off at 800–1800 MHz (±80 kHz covers the shared recordings).
     pub max_cfo_hz: f64,
-    /// Spacing of the PSS frequency hypotheses (Hz). Default 7.5 kHz.
+    /// Spacing of the PSS frequency hypotheses (Hz) when the cyclic-prefix CFO
+    /// estimate is unreliable; after a reliable one only whole subcarriers (15 kHz)
+    /// are searched. Default 7.5 kHz.
     pub cfo_step_hz: f64,
     /// Length of the PSS/SSS search window at the start of the input (ms); longer
     /// windows accumulate more PSS occurrences (better at low SNR) at a proportional
@@ -159,7 +163,11 @@ pub struct LteCellSearcher {
     est: ChannelEstimate,
     pbch: PbchDecoder,
     canceller: CellCanceller,
+    crs: CrsTable,
     work: Vec<Complex32>,
+    /// Whether `work` holds the residual; before the first cancellation it is empty
+    /// and `original` stands for it.
+    work_valid: bool,
     original: Vec<Complex32>,
     grid: Vec<[Complex32; CENTRAL_SC]>,
     sss_obs: Vec<[Complex32; 62]>,
@@ -196,7 +204,9 @@ impl LteCellSearcher {
             est: ChannelEstimate::default(),
             pbch: PbchDecoder::new(),
             canceller: CellCanceller::new(cfg.chest_smoothing),
+            crs: CrsTable::default(),
             work: Vec::new(),
+            work_valid: false,
             original: Vec::new(),
             grid: Vec::with_capacity(14),
             sss_obs: Vec::new(),
@@ -217,39 +227,57 @@ impl LteCellSearcher {
     /// `report_unconfirmed` is set.
     pub fn search(&mut self, samples: &[Complex32]) -> Vec<LteCellReport> {
         self.original.clear();
-        self.original.extend(samples.iter().map(|s| {
-            if s.re.is_finite() && s.im.is_finite() && s.re.abs() < 1e6 && s.im.abs() < 1e6 {
-                *s
-            } else {
-                Complex32::default()
-            }
-        }));
+        self.original.resize(samples.len(), Complex32::default());
+        for (o, s) in self.original.iter_mut().zip(samples) {
+            // `abs() < 1e6` is false for NaN and ±inf too (branch-free select).
+            let ok = (s.re.abs() < 1e6) & (s.im.abs() < 1e6);
+            *o = Complex32::new(if ok { s.re } else { 0.0 }, if ok { s.im } else { 0.0 });
+        }
+        // `work` (the input minus the cells cancelled so far) is copied from
+        // `original` only when a first cell is cancelled.
         self.work.clear();
-        self.work.extend_from_slice(&self.original);
+        self.work_valid = false;
         let window = ((self.cfg.pss_window_ms.clamp(5.5, 1e4) * 1e-3 * SEARCH_RATE_HZ) as usize)
-            .min(self.work.len());
+            .min(self.original.len());
         let mut reports: Vec<LteCellReport> = Vec::new();
-        let mut tried: Vec<(u8, usize)> = Vec::new();
+        let mut tried: Vec<(u8, usize, f64)> = Vec::new();
         let max_passes = self.cfg.max_cells + 4;
-        for _ in 0..max_passes {
+        let mut changed: Vec<std::ops::Range<usize>> = Vec::new();
+        for pass in 0..max_passes {
             if reports.iter().filter(|r| r.crc_ok).count() >= self.cfg.max_cells {
                 break;
             }
-            let cands = match self.pss.search(&self.work, window) {
+            let x: &[Complex32] = if self.work_valid {
+                &self.work
+            } else {
+                &self.original
+            };
+            // After a cancellation only the correlation around the cancelled cell's PSS
+            // is recomputed (see `pss_ranges`).
+            let found = if pass == 0 {
+                self.pss.search(x, window)
+            } else {
+                self.pss.update(x, window, &changed)
+            };
+            changed.clear();
+            let cands = match found {
                 PssSearch::Found { candidates } => candidates,
                 PssSearch::NotFound { .. } => break,
             };
             let mut progressed = false;
             for cand in cands.iter().take(self.cfg.max_candidates) {
-                let near = |&(n2, off): &(u8, usize)| {
+                // The same peak (root, timing and frequency) as a candidate that failed.
+                let near = |&(n2, off, cfo): &(u8, usize, f64)| {
                     let d = (off as i64 - cand.offset as i64).rem_euclid(HALF_FRAME_1M92 as i64);
-                    n2 == cand.n_id_2 && (d <= 6 || d >= HALF_FRAME_1M92 as i64 - 6)
+                    n2 == cand.n_id_2
+                        && (d <= 6 || d >= HALF_FRAME_1M92 as i64 - 6)
+                        && (cfo - cand.cfo_hz).abs() < 0.9 * SUBCARRIER_SPACING_HZ
                 };
                 if tried.iter().any(near) {
                     continue;
                 }
                 let Some(det) = self.detect(cand, window) else {
-                    tried.push((cand.n_id_2, cand.offset));
+                    tried.push((cand.n_id_2, cand.offset, cand.cfo_hz));
                     continue;
                 };
                 let cell_pci = pci(det.n_id_1, det.n_id_2);
@@ -259,7 +287,7 @@ impl LteCellSearcher {
                     r.pci == cell_pci && (d <= 20 || d >= FRAME_1M92 as i64 - 20)
                 });
                 if duplicate {
-                    tried.push((cand.n_id_2, cand.offset));
+                    tried.push((cand.n_id_2, cand.offset, cand.cfo_hz));
                     continue;
                 }
                 match self.decode_pbch(&det) {
@@ -276,20 +304,31 @@ impl LteCellSearcher {
                             sfn0: dec.sfn0,
                         };
                         let mut acc = MeasurementAccumulator::new();
-                        self.canceller.process(
+                        let first = !self.work_valid;
+                        if first {
+                            self.work.extend_from_slice(&self.original);
+                            self.work_valid = true;
+                        }
+                        self.canceller.process_any(
                             &mut self.work,
-                            &self.original,
+                            (!first).then_some(&self.original[..]),
                             &model,
                             &mut acc,
                             self.cfg.cancel,
-                            window,
+                            // Only subframes 0, 1, 5 and 6 (PSS, SSS, PBCH and the CRS
+                            // the CFO refinement uses) matter to later passes; the PSS
+                            // metric is only recomputed around the PSS (`pss_ranges`).
+                            0,
                         );
+                        if self.cfg.cancel {
+                            pss_ranges(&det, window, &mut changed);
+                        }
                         reports.push(report(&det, Some(&dec), acc.finish()));
                         progressed = true;
                         break;
                     }
                     None => {
-                        tried.push((cand.n_id_2, cand.offset));
+                        tried.push((cand.n_id_2, cand.offset, cand.cfo_hz));
                         if self.cfg.report_unconfirmed {
                             let model = CellModel {
                                 pci: cell_pci,
@@ -303,9 +342,14 @@ impl LteCellSearcher {
                                 sfn0: 0,
                             };
                             let mut acc = MeasurementAccumulator::new();
-                            self.canceller.process(
+                            let first = !self.work_valid;
+                            if first {
+                                self.work.extend_from_slice(&self.original);
+                                self.work_valid = true;
+                            }
+                            self.canceller.process_any(
                                 &mut self.work,
-                                &self.original,
+                                (!first).then_some(&self.original[..]),
                                 &model,
                                 &mut acc,
                                 false,
@@ -330,8 +374,13 @@ impl LteCellSearcher {
 
     /// PSS refinement, tracking and SSS detection for one candidate.
     fn detect(&mut self, cand: &PssCandidate, window: usize) -> Option<Detected> {
+        let x: &[Complex32] = if self.work_valid {
+            &self.work
+        } else {
+            &self.original
+        };
         let replica = &self.replicas[usize::from(cand.n_id_2 % 3)];
-        let refined = refine(&self.work, window, cand, replica);
+        let refined = refine(x, window, cand, replica);
         // Nominal timing for the SSS stage; the drift-tracking fit runs only for
         // candidates whose SSS is found.
         let nominal = PssTrack {
@@ -352,7 +401,7 @@ impl LteCellSearcher {
             Some(Duplex::Tdd) => &[Duplex::Tdd],
             None => &[Duplex::Fdd, Duplex::Tdd],
         };
-        let len = self.work.len() as f64;
+        let len = x.len() as f64;
         let mut y_pss = [Complex32::default(); CENTRAL_SC];
         let mut y_sss = [Complex32::default(); CENTRAL_SC];
         // PSS symbols of the half frames inside the search window (shared by all
@@ -364,7 +413,7 @@ impl LteCellSearcher {
             let tp = tr.position(h).round() as i64;
             if self
                 .demod
-                .demod_rot(&self.work, (tp - BACKOFF as i64) as isize, &rot, &mut y_pss)
+                .demod_rot(x, (tp - BACKOFF as i64) as isize, &rot, &mut y_pss)
             {
                 self.pss_syms.push((h, tp, y_pss));
             }
@@ -387,10 +436,7 @@ impl LteCellSearcher {
                             break;
                         }
                     }
-                    if !self
-                        .demod
-                        .demod_rot(&self.work, ts as isize, &rot, &mut y_sss)
-                    {
+                    if !self.demod.demod_rot(x, ts as isize, &rot, &mut y_sss) {
                         break;
                     }
                     h_start.get_or_insert(h);
@@ -415,7 +461,7 @@ impl LteCellSearcher {
         if z.is_nan() || z < self.cfg.min_sss_z {
             return None;
         }
-        let tr = track(&self.work, refined.offset, refined.cfo_hz, replica);
+        let tr = track(x, refined.offset, refined.cfo_hz, replica);
         let num = Numerology::search(cp);
         // CFO from the SSS→PSS phase advance (unambiguous ±fs/(2Δ): ±7 kHz FDD).
         let delta = pss_to_sss(&num, duplex);
@@ -424,18 +470,12 @@ impl LteCellSearcher {
         while tr.position(h) + 130.0 < len {
             let tp = tr.position(h).round() as i64;
             if tp - delta - (BACKOFF as i64) >= 0
-                && self.demod.demod_rot(
-                    &self.work,
-                    (tp - BACKOFF as i64) as isize,
-                    &rot,
-                    &mut y_pss,
-                )
-                && self.demod.demod_rot(
-                    &self.work,
-                    (tp - delta - BACKOFF as i64) as isize,
-                    &rot,
-                    &mut y_sss,
-                )
+                && self
+                    .demod
+                    .demod_rot(x, (tp - BACKOFF as i64) as isize, &rot, &mut y_pss)
+                && self
+                    .demod
+                    .demod_rot(x, (tp - delta - BACKOFF as i64) as isize, &rot, &mut y_sss)
             {
                 acc += pss_sss_phase(
                     &y_pss,
@@ -467,7 +507,7 @@ impl LteCellSearcher {
             let mask = crs_symbol_mask(cp, 1);
             if start >= 0
                 && self.demod.demod_subframe_masked(
-                    &self.work,
+                    x,
                     start,
                     cp,
                     &rot,
@@ -476,7 +516,7 @@ impl LteCellSearcher {
                     &mut self.grid,
                 ) == mask.count_ones() as usize
             {
-                acc += crs_slot_phase(&self.grid, cell_pci, cp, 5 * (j % 2));
+                acc += crs_slot_phase_with(&self.grid, cell_pci, cp, 5 * (j % 2), &mut self.crs);
             }
         }
         let cfo_hz = cfo_pss_sss + cfo_from_slot_phase(acc);
@@ -496,6 +536,11 @@ impl LteCellSearcher {
 
     /// PBCH over the first frames: port hypotheses × 40 ms phases, soft combining.
     fn decode_pbch(&mut self, det: &Detected) -> Option<Decoded> {
+        let x: &[Complex32] = if self.work_valid {
+            &self.work
+        } else {
+            &self.original
+        };
         let cell_pci = pci(det.n_id_1, det.n_id_2);
         self.pbch.set_cell(cell_pci, det.cp);
         let e = self.pbch.frame_bits();
@@ -505,12 +550,12 @@ impl LteCellSearcher {
         let mut port_pow = [0.0f32; 4];
         for j in 0..self.cfg.max_pbch_frames {
             let start = (det.frame0_start + j as f64 * det.frame_len).round() as i64;
-            if start < 0 || start as f64 + SUBFRAME_1M92 as f64 > self.work.len() as f64 {
+            if start < 0 || start as f64 + SUBFRAME_1M92 as f64 > x.len() as f64 {
                 break;
             }
             let mask = crs_symbol_mask(det.cp, 4) | pbch_symbol_mask(det.cp);
             if self.demod.demod_subframe_masked(
-                &self.work,
+                x,
                 start,
                 det.cp,
                 &rot,
@@ -541,8 +586,23 @@ impl LteCellSearcher {
         if n_frames == 0 {
             return None;
         }
-        // Most likely port count first (CRS power of ports 1 and 2 relative to port 0).
-        let order: [usize; 3] = if port_pow[1] > 0.3 * port_pow[0] {
+        // 40 ms phase scores of every port hypothesis (cheap next to a Viterbi run).
+        let mut scores = [[0.0f32; 4]; 3];
+        for (hi, score) in scores.iter_mut().enumerate() {
+            for j in 0..n_frames {
+                let s = self.pbch.phase_scores(&self.llrs[j][hi]);
+                for (p0, sc) in score.iter_mut().enumerate() {
+                    *sc += s[(p0 + j) % 4];
+                }
+            }
+        }
+        // Most likely port count first: the hypothesis whose descrambled soft bits
+        // combine most coherently over the frames (wrong transmit-diversity
+        // combining scrambles them), the CRS power of ports 1 and 2 relative to
+        // port 0 breaking ties. A data-loaded cell puts power on the port 2/3 CRS
+        // positions whatever its port count, so the power alone often put 4 ports
+        // first. Every hypothesis is still tried until one passes the CRC.
+        let mut order: [usize; 3] = if port_pow[1] > 0.3 * port_pow[0] {
             if port_pow[2] > 0.3 * port_pow[0] {
                 [2, 1, 0]
             } else {
@@ -551,15 +611,11 @@ impl LteCellSearcher {
         } else {
             [0, 1, 2]
         };
+        let best = |hi: usize| scores[hi].iter().fold(0.0f32, |a, &b| a.max(b));
+        order.sort_by(|&a, &b| best(b).total_cmp(&best(a)));
         for hi in order {
             let ports = PORT_HYPS[hi];
-            let mut score = [0.0f32; 4];
-            for j in 0..n_frames {
-                let s = self.pbch.phase_scores(&self.llrs[j][hi]);
-                for (p0, sc) in score.iter_mut().enumerate() {
-                    *sc += s[(p0 + j) % 4];
-                }
-            }
+            let score = scores[hi];
             let mut p0s = [0usize, 1, 2, 3];
             p0s.sort_by(|&a, &b| score[b].total_cmp(&score[a]));
             let tries = if n_frames <= 2 { 4 } else { 2 };
@@ -599,6 +655,31 @@ impl LteCellSearcher {
             }
         }
         None
+    }
+}
+
+/// Sample ranges of a detected cell's PSS symbols (with their CP and a margin for
+/// rounding and drift) that start before `window`. The canceller also removes the
+/// cell's CRS, SSS and PBCH elsewhere, but those correlate with the PSS replicas
+/// like noise: only the PSS regions change the PSS search metric materially, so the
+/// next search pass recomputes just those ([`PssSearcher::update`]).
+fn pss_ranges(det: &Detected, window: usize, out: &mut Vec<std::ops::Range<usize>>) {
+    const MARGIN: f64 = 24.0;
+    let num = Numerology::search(det.cp);
+    let half = det.frame_len / 2.0;
+    if !(half.is_finite() && half > 1000.0 && det.frame0_start.is_finite()) {
+        // Cannot happen for a detected cell; recompute everything rather than guess.
+        out.push(0..window);
+        return;
+    }
+    let first = det.frame0_start + pss_in_frame(&num, det.duplex) as f64;
+    let mut p = first - (first / half).floor() * half;
+    let cp_len = num.cp_len(1) as f64;
+    while p - cp_len - MARGIN < window as f64 {
+        let a = (p - cp_len - MARGIN).max(0.0) as usize;
+        let b = (p + FFT_1M92 as f64 + MARGIN).max(0.0) as usize;
+        out.push(a..b);
+        p += half;
     }
 }
 
@@ -664,5 +745,40 @@ mod tests {
         assert_eq!(pss_to_sss(&e, Duplex::Fdd), 160);
         assert_eq!(pss_to_sss(&e, Duplex::Tdd), 480);
         assert_eq!(pss_in_frame(&n, Duplex::Fdd), 960 - 128);
+    }
+
+    #[test]
+    fn pss_ranges_cover_each_pss_symbol_in_the_window() {
+        let det = |frame0_start: f64, duplex: Duplex| Detected {
+            n_id_1: 0,
+            n_id_2: 0,
+            cp: CyclicPrefix::Normal,
+            duplex,
+            cfo_hz: 0.0,
+            frame0_start,
+            frame_len: 19200.0,
+            drift_ppm: 0.0,
+            pss_ratio: 0.0,
+            sss_z: 0.0,
+        };
+        let mut r = Vec::new();
+        // FDD: PSS useful part at 832 + 9600·h, CP 9 samples, margin 24.
+        pss_ranges(&det(0.0, Duplex::Fdd), 38_400, &mut r);
+        assert_eq!(
+            r,
+            vec![799..984, 10_399..10_584, 19_999..20_184, 29_599..29_784]
+        );
+        // A frame starting late: the occurrence before it is covered too.
+        r.clear();
+        pss_ranges(&det(12_000.0, Duplex::Fdd), 20_000, &mut r);
+        assert_eq!(r, vec![3_199..3_384, 12_799..12_984]);
+        // TDD: third symbol of subframe 1, 1920 + 138 + 137 + 9 = 2204.
+        r.clear();
+        pss_ranges(&det(0.0, Duplex::Tdd), 9_600, &mut r);
+        assert_eq!(r, vec![2_171..2_356]);
+        // Nonsense timing: everything.
+        r.clear();
+        pss_ranges(&det(f64::NAN, Duplex::Fdd), 500, &mut r);
+        assert_eq!(r, vec![0..500]);
     }
 }

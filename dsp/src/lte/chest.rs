@@ -37,6 +37,31 @@ impl Default for ChannelEstimate {
     }
 }
 
+/// The central-6-PRB CRS pilots ([`central_crs`], TS 36.211 §6.10.1.1) of one cell,
+/// generated on first use and kept until the cell changes: a cell's pilots repeat
+/// every frame, and generating one symbol's costs a Gold sequence warm-up.
+#[derive(Debug, Clone, Default)]
+pub struct CrsTable {
+    key: Option<(u16, CyclicPrefix)>,
+    /// Indexed by `ns·7 + l` (20 slots × up to 7 symbols).
+    vals: Vec<Option<[Complex32; 12]>>,
+}
+
+impl CrsTable {
+    /// `central_crs(pci, ns, l, cp)`, from the table.
+    pub fn get(&mut self, pci: u16, ns: usize, l: usize, cp: CyclicPrefix) -> [Complex32; 12] {
+        if ns >= 20 || l >= 7 {
+            return central_crs(pci, ns, l, cp);
+        }
+        if self.key != Some((pci, cp)) {
+            self.key = Some((pci, cp));
+            self.vals.clear();
+            self.vals.resize(20 * 7, None);
+        }
+        *self.vals[ns * 7 + l].get_or_insert_with(|| central_crs(pci, ns, l, cp))
+    }
+}
+
 /// CRS channel estimator; holds its scratch buffers.
 #[derive(Debug, Clone)]
 pub struct ChannelEstimator {
@@ -44,6 +69,7 @@ pub struct ChannelEstimator {
     pub smoothing: f32,
     acc: [Complex32; CENTRAL_SC],
     cnt: [f32; CENTRAL_SC],
+    crs: CrsTable,
 }
 
 impl Default for ChannelEstimator {
@@ -59,6 +85,7 @@ impl ChannelEstimator {
             smoothing: smoothing.clamp(0.5, 36.0),
             acc: [Complex32::default(); 72],
             cnt: [0.0; 72],
+            crs: CrsTable::default(),
         }
     }
 
@@ -94,7 +121,7 @@ impl ChannelEstimator {
                     let Some(y) = grid.get(slot * per_slot + l) else {
                         continue;
                     };
-                    let r = central_crs(pci, ns, l, cp);
+                    let r = self.crs.get(pci, ns, l, cp);
                     let off = k_offset(p, l, ns, pci);
                     for (m, rv) in r.iter().enumerate() {
                         let k = 6 * m + off;
@@ -159,5 +186,27 @@ impl ChannelEstimator {
             0.0
         };
         out.port0_pilot_power = if p0_n > 0 { p0_pow / p0_n as f32 } else { 0.0 };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crs_table_equals_generated_pilots() {
+        let mut t = CrsTable::default();
+        for pci in [0u16, 150, 503, 150] {
+            for cp in [CyclicPrefix::Normal, CyclicPrefix::Extended] {
+                for ns in [0usize, 1, 10, 19, 20, 25] {
+                    for l in [0usize, 1, 3, 4, 6, 7] {
+                        // Twice: generated, then from the table.
+                        for _ in 0..2 {
+                            assert_eq!(t.get(pci, ns, l, cp), central_crs(pci, ns, l, cp));
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -72,3 +72,13 @@ pub const SEARCH_RATE_HZ: f64 = 1.92e6;
 pub const SUBCARRIER_SPACING_HZ: f64 = 15e3;
 /// Number of subcarriers in the central 6 PRB.
 pub const CENTRAL_SC: usize = 72;
+
+// LTE system information (issue #4): control region, PDCCH/DCI, PDSCH, SI receiver.
+pub mod dci;
+pub mod pcfich;
+pub mod pdcch;
+pub mod pdsch;
+pub mod phich;
+pub mod ra;
+pub mod si;
+pub mod wideband;

@@ -13,6 +13,7 @@
 
 mod bits;
 mod ccch;
+pub mod encode;
 pub mod freq_list;
 mod si;
 

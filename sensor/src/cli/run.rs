@@ -37,11 +37,17 @@ pub fn load_config(args: &RunArgs) -> anyhow::Result<Config> {
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.config.display()))?;
     let mut raw = RawConfig::from_toml(&text)?;
     if !args.replay.is_empty() {
-        raw.radio = None;
+        // Recordings made by this sensor's radio keep its calibration.
+        let calibration_db = raw
+            .radio
+            .take()
+            .map(|r| r.calibration_db)
+            .unwrap_or_default();
         raw.replay = Some(RawReplay {
             paths: args.replay.clone(),
             r#loop: args.r#loop,
             realtime: false,
+            calibration_db,
         });
     }
     if args.r#loop {

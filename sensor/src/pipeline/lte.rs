@@ -124,3 +124,85 @@ impl LteDecoder {
         o
     }
 }
+
+/// What the SI receiver and the RRC decoder made of one cell's dwell.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecodedSi {
+    /// SIB1 … SIB8 as decoded (the latest copy of each).
+    pub info: SystemInfo,
+    /// Each distinct transport block that passed its CRC: SIB1 first, then SI messages.
+    pub sib1_raw: Option<Vec<u8>>,
+    /// SystemInformation messages, in order of first reception.
+    pub si_raw: Vec<Vec<u8>>,
+    /// Transport blocks whose CRC passed but whose RRC decoding failed.
+    pub undecodable: usize,
+}
+
+/// Decodes the system information of the cell in `report` from the dwell's
+/// samples `raw` at `fs` (the same samples the report was searched in, from
+/// their first sample): SI-RNTI PDCCH/PDSCH in every subframe
+/// (`towerwatch_dsp::lte::si`), then BCCH-DL-SCH through `towerwatch_rrc::lte`.
+pub fn decode_system_info(
+    raw: &[towerwatch_dsp::Complex32],
+    fs: f64,
+    report: &LteCellReport,
+) -> DecodedSi {
+    let mut out = DecodedSi::default();
+    let Ok(pdus) = towerwatch_dsp::lte::si::decode_si(raw, fs, report) else {
+        return out;
+    };
+    for p in pdus {
+        let known = out.sib1_raw.as_ref() == Some(&p.bytes) || out.si_raw.contains(&p.bytes);
+        if known {
+            continue;
+        }
+        let Ok(b) = towerwatch_rrc::lte::decode_bcch_dl_sch(&p.bytes) else {
+            out.undecodable += 1;
+            continue;
+        };
+        let i = &mut out.info;
+        if b.sib1.is_some() {
+            i.sib1 = b.sib1;
+            out.sib1_raw = Some(p.bytes);
+        } else {
+            macro_rules! take {
+                ($($f:ident),*) => { $( if b.$f.is_some() { i.$f = b.$f; } )* };
+            }
+            take!(sib2, sib3, sib4, sib5, sib6, sib7, sib8);
+            // Bounded: a dwell holds a few SI messages; a hostile cell cannot grow this past 32.
+            if out.si_raw.len() < 32 {
+                out.si_raw.push(p.bytes);
+            }
+        }
+    }
+    out
+}
+
+/// Adds decoded system information to an LTE Observation: SIBs, the global
+/// identity from SIB1 (first PLMN, TAC, cell identity) and the raw PDUs (hex).
+pub fn apply_system_info(o: &mut Observation, si: &DecodedSi) {
+    if let Some(s1) = &si.info.sib1 {
+        if let Some(p) = s1.plmns.first().filter(|p| p.len() >= 5 && p.is_ascii()) {
+            o.cell.mcc = Some(p[..3].to_string());
+            o.cell.mnc = Some(p[3..].to_string());
+        }
+        o.cell.tac = s1.tac;
+        o.cell.cell_identity = s1.cell_identity;
+    }
+    if si.sib1_raw.is_none() && si.si_raw.is_empty() {
+        return;
+    }
+    let sys = o.system_info.get_or_insert_with(SystemInfo::default);
+    let mib = sys.mib.take();
+    let raw_mib = sys.raw.as_ref().and_then(|r| r.mib.clone());
+    *sys = SystemInfo {
+        mib,
+        raw: Some(RawPdus {
+            mib: raw_mib,
+            sib1: si.sib1_raw.as_ref().map(hex::encode),
+            si: si.si_raw.iter().map(hex::encode).collect(),
+            ..RawPdus::default()
+        }),
+        ..si.info.clone()
+    };
+}

@@ -5,7 +5,12 @@
 //! searcher in `towerwatch-dsp` window by window, and each decoded cell
 //! becomes one Observation (WIRE.md). A cell seen in several windows of one
 //! recording is reported once, with its measurements averaged.
+//!
+//! [`LteDwell`] and [`gsm::GsmDwell`] decode one RAT; [`Dwell`] feeds the
+//! same samples to the dwells of several RATs (a frequency on the GSM raster
+//! may carry GSM or LTE: [`auto_rats`]).
 
+pub mod gsm;
 pub mod lte;
 
 use crate::source::Recording;
@@ -42,6 +47,8 @@ pub struct DecodeOptions {
     pub window_s: f64,
     /// Stop after this much signal, seconds (`None`: the whole recording).
     pub max_s: Option<f64>,
+    /// Length of one GSM search window, seconds (at least two 51-multiframes are best).
+    pub gsm_window_s: f64,
 }
 
 impl Default for DecodeOptions {
@@ -52,6 +59,7 @@ impl Default for DecodeOptions {
             calibration_db: 0.0,
             window_s: 0.08,
             max_s: None,
+            gsm_window_s: gsm::DEFAULT_WINDOW_S,
         }
     }
 }
@@ -65,6 +73,8 @@ pub struct DecodeResult {
     pub searched: Vec<Rat>,
     /// Seconds of signal processed.
     pub seconds: f64,
+    /// Every decoded GSM broadcast block (for GSMTAP), in time order.
+    pub gsm_blocks: Vec<gsm::GsmBlock>,
 }
 
 /// A decode run that could not happen.
@@ -85,6 +95,8 @@ pub enum DecodeError {
 #[derive(Debug)]
 struct Track {
     first: LteCellReport,
+    /// Start (1.92 Msps samples from the dwell's start) of the window that first found the cell.
+    offset: usize,
     time: Timestamp,
     rsrp: Vec<f32>,
     rssi: Vec<f32>,
@@ -128,7 +140,18 @@ pub struct LteDwell {
     buf: Vec<Complex32>,
     done_out: usize,
     tracks: Vec<Track>,
+    /// The dwell's input at the source rate, for the system-information receiver
+    /// (which works at each cell's own bandwidth); at most `raw_max` samples.
+    raw: Vec<Complex32>,
+    raw_max: usize,
+    sample_rate: f64,
 }
+
+/// Longest stretch of a dwell kept for system information, seconds (SIB1 and
+/// SI windows of 160 ms periodicity fit).
+const SI_KEEP_S: f64 = 0.5;
+/// Most samples kept for system information whatever the rate (128 MiB of Complex32).
+const SI_KEEP_MAX: usize = 1 << 24;
 
 impl LteDwell {
     /// A dwell on samples at `sample_rate`, searched in windows of `window_s` seconds.
@@ -148,6 +171,9 @@ impl LteDwell {
             buf: Vec::with_capacity(window * 2),
             done_out: 0,
             tracks: Vec::new(),
+            raw: Vec::new(),
+            raw_max: ((SI_KEEP_S * sample_rate) as usize).min(SI_KEEP_MAX),
+            sample_rate,
         })
     }
 
@@ -158,10 +184,16 @@ impl LteDwell {
         self.buf.clear();
         self.done_out = 0;
         self.tracks.clear();
+        self.raw.clear();
     }
 
     /// Feeds samples at the source rate.
     pub fn push(&mut self, samples: &[Complex32]) {
+        let keep = self
+            .raw_max
+            .saturating_sub(self.raw.len())
+            .min(samples.len());
+        self.raw.extend_from_slice(&samples[..keep]);
         self.resampler.process(samples, &mut self.buf);
         // Search whole windows in place (no copy), then drop them from the buffer.
         let buf = std::mem::take(&mut self.buf);
@@ -191,6 +223,7 @@ impl LteDwell {
                 }
                 None => self.tracks.push(Track {
                     time: t,
+                    offset: self.done_out,
                     rsrp: vec![r.rsrp_dbfs],
                     rssi: vec![r.rssi_dbfs],
                     rsrq: vec![r.rsrq_db],
@@ -216,7 +249,7 @@ impl LteDwell {
             self.done_out += w.len();
         }
         self.buf.clear();
-        std::mem::take(&mut self.tracks)
+        let obs = std::mem::take(&mut self.tracks)
             .into_iter()
             .map(|k| {
                 let mut r = k.first.clone();
@@ -229,9 +262,144 @@ impl LteDwell {
                     time: k.time,
                     ..self.ctx.clone()
                 };
-                lte::LteDecoder::observation(&r, &ctx)
+                let mut o = lte::LteDecoder::observation(&r, &ctx);
+                if r.mib.is_some() && !self.raw.is_empty() {
+                    // The report's frame timing, from the dwell's first sample.
+                    let mut at = k.first.clone();
+                    at.frame_start = at.frame_start.saturating_add(k.offset);
+                    // `decode_si` compensates the search resampler's delay only
+                    // when it changes the rate; ours filters at equal rates too.
+                    if (self.sample_rate - SEARCH_RATE_HZ).abs() <= 1.0 {
+                        let d = self.resampler.delay_output_samples().round() as usize;
+                        at.frame_start = at.frame_start.saturating_sub(d);
+                    }
+                    at.cfo_hz = r.cfo_hz;
+                    let si = lte::decode_system_info(&self.raw, self.sample_rate, &at);
+                    lte::apply_system_info(&mut o, &si);
+                }
+                o
             })
-            .collect()
+            .collect();
+        self.raw.clear();
+        obs
+    }
+}
+
+/// The RATs to look for at `freq_hz` when the caller did not choose: GSM
+/// and LTE on a frequency of the GSM raster inside a GSM band (every such
+/// frequency is also on the LTE raster of an overlapping band: band 8 over
+/// P-GSM, band 3 over DCS 1800, band 5 over GSM 850, band 2 over PCS 1900),
+/// LTE elsewhere; both when the frequency is unknown.
+pub fn auto_rats(freq_hz: Option<f64>) -> Vec<Rat> {
+    match freq_hz {
+        None => vec![Rat::Gsm, Rat::Lte],
+        Some(f) => {
+            let on_gsm_raster =
+                gsm::arfcn_of(f).is_some() && ((f / 200e3).round() * 200e3 - f).abs() <= 1_000.0;
+            if on_gsm_raster {
+                vec![Rat::Gsm, Rat::Lte]
+            } else {
+                vec![Rat::Lte]
+            }
+        }
+    }
+}
+
+/// Decodes one dwell on one channel with the dwells of several RATs, all fed
+/// the same samples. The lead's RAT-generic entry point: `new` with the RATs
+/// wanted, `push` samples at the source rate, `finish` for the Observations.
+#[derive(Debug)]
+pub struct Dwell {
+    lte: Option<LteDwell>,
+    gsm: Option<gsm::GsmDwell>,
+}
+
+impl Dwell {
+    /// A dwell over `rats` (LTE and/or GSM; others are refused) on samples at
+    /// `sample_rate`, with the LTE and GSM search windows in seconds.
+    pub fn new(
+        sample_rate: f64,
+        rats: &[Rat],
+        lte_window_s: f64,
+        gsm_window_s: f64,
+        ctx: lte::ChannelContext,
+    ) -> Result<Self, DecodeError> {
+        if let Some(r) = rats.iter().find(|r| !matches!(r, Rat::Lte | Rat::Gsm)) {
+            return Err(DecodeError::NoDecoder(*r));
+        }
+        if rats.is_empty() {
+            return Err(DecodeError::Unusable("no RAT to decode".into()));
+        }
+        let lte = if rats.contains(&Rat::Lte) {
+            Some(LteDwell::new(sample_rate, lte_window_s, ctx.clone())?)
+        } else {
+            None
+        };
+        let gsm = if rats.contains(&Rat::Gsm) {
+            Some(gsm::GsmDwell::new(sample_rate, gsm_window_s, ctx)?)
+        } else {
+            None
+        };
+        Ok(Dwell { lte, gsm })
+    }
+
+    /// The RATs decoded, GSM first.
+    pub fn rats(&self) -> Vec<Rat> {
+        let mut v = Vec::new();
+        if self.gsm.is_some() {
+            v.push(Rat::Gsm);
+        }
+        if self.lte.is_some() {
+            v.push(Rat::Lte);
+        }
+        v
+    }
+
+    /// Starts a new dwell on the same rate and RATs, keeping buffers and plans.
+    pub fn restart(&mut self, ctx: lte::ChannelContext) {
+        if let Some(d) = self.lte.as_mut() {
+            d.restart(ctx.clone());
+        }
+        if let Some(d) = self.gsm.as_mut() {
+            d.restart(ctx);
+        }
+    }
+
+    /// Feeds samples at the source rate to every RAT's dwell.
+    pub fn push(&mut self, samples: &[Complex32]) {
+        if let Some(d) = self.lte.as_mut() {
+            d.push(samples);
+        }
+        if let Some(d) = self.gsm.as_mut() {
+            d.push(samples);
+        }
+    }
+
+    /// Seconds of signal pushed so far.
+    pub fn seconds(&self) -> f64 {
+        match (&self.lte, &self.gsm) {
+            (_, Some(g)) => g.seconds(),
+            (Some(l), None) => l.seconds(),
+            (None, None) => 0.0,
+        }
+    }
+
+    /// Ends the dwell: one Observation per cell, GSM cells first (seq 0).
+    pub fn finish(&mut self) -> Vec<Observation> {
+        self.finish_with_blocks().0
+    }
+
+    /// Ends the dwell: the Observations and the decoded GSM blocks.
+    pub fn finish_with_blocks(&mut self) -> (Vec<Observation>, Vec<gsm::GsmBlock>) {
+        let (mut obs, blocks) = self
+            .gsm
+            .as_mut()
+            .map(|d| d.finish_with_blocks())
+            .unwrap_or_default();
+        if let Some(d) = self.lte.as_mut() {
+            obs.extend(d.finish());
+        }
+        (obs, blocks)
     }
 }
 
@@ -240,14 +408,19 @@ pub fn decode_recording(
     rec: &Recording,
     opts: &DecodeOptions,
 ) -> Result<DecodeResult, DecodeError> {
-    match opts.rat {
-        RatChoice::Auto | RatChoice::Lte => {}
-        RatChoice::Gsm => return Err(DecodeError::NoDecoder(Rat::Gsm)),
-        RatChoice::Nr => return Err(DecodeError::NoDecoder(Rat::Nr)),
-    }
     let rate = rec.sample_rate().ok_or_else(|| {
         DecodeError::Unusable(format!("{}: no sample rate in the metadata", rec.name))
     })?;
+    let rats = match opts.rat {
+        RatChoice::Lte => vec![Rat::Lte],
+        RatChoice::Gsm => vec![Rat::Gsm],
+        RatChoice::Nr => return Err(DecodeError::NoDecoder(Rat::Nr)),
+        // GSM needs at least 250 kHz of bandwidth; below, only LTE is tried.
+        RatChoice::Auto => auto_rats(rec.frequency())
+            .into_iter()
+            .filter(|r| *r != Rat::Gsm || rate >= 250e3)
+            .collect(),
+    };
     let start_time = rec
         .meta
         .captures
@@ -262,7 +435,7 @@ pub fn decode_recording(
         time: start_time,
         source: Some(rec.name.clone()),
     };
-    let mut dwell = LteDwell::new(rate, opts.window_s, ctx)?;
+    let mut dwell = Dwell::new(rate, &rats, opts.window_s, opts.gsm_window_s, ctx)?;
     let max_in = opts.max_s.map(|s| (s * rate) as u64);
     let mut reader = rec.reader()?;
     let mut raw = Vec::with_capacity(1 << 16);
@@ -283,8 +456,9 @@ pub fn decode_recording(
         dwell.push(&raw);
     }
     let seconds = dwell.seconds();
-    let observations = dwell
-        .finish()
+    let searched = dwell.rats();
+    let (observations, gsm_blocks) = dwell.finish_with_blocks();
+    let observations = observations
         .into_iter()
         .enumerate()
         .map(|(i, mut o)| {
@@ -294,8 +468,9 @@ pub fn decode_recording(
         .collect();
     Ok(DecodeResult {
         observations,
-        searched: vec![Rat::Lte],
+        searched,
         seconds,
+        gsm_blocks,
     })
 }
 
@@ -312,12 +487,21 @@ pub fn render_table(rec: &Recording, r: &DecodeResult) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if r.observations.is_empty() {
-        return s;
-    }
-    s += "  rat  earfcn   pci  prb ports  sfn  phich            rsrp dBm  rsrq dB  sinr dB    cfo Hz\n";
     let f = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |x| format!("{x:.p$}"));
-    for o in &r.observations {
+    let lte: Vec<&Observation> = r
+        .observations
+        .iter()
+        .filter(|o| o.rat == Rat::Lte)
+        .collect();
+    let gsm: Vec<&Observation> = r
+        .observations
+        .iter()
+        .filter(|o| o.rat == Rat::Gsm)
+        .collect();
+    if !lte.is_empty() {
+        s += "  rat  earfcn   pci  prb ports  sfn  phich            rsrp dBm  rsrq dB  sinr dB    cfo Hz\n";
+    }
+    for o in lte {
         let mib = o
             .system_info
             .as_ref()
@@ -340,6 +524,51 @@ pub fn render_table(rec: &Recording, r: &DecodeResult) -> String {
             f(o.measurement.rsrq_db, 1),
             f(o.measurement.sinr_db, 1),
             f(o.measurement.cfo_hz, 0),
+        );
+    }
+    if !gsm.is_empty() {
+        s += "  rat  arfcn bsic  plmn       lac     ci  rxlev dBm   snr dB    cfo Hz  si\n";
+    }
+    for o in gsm {
+        let c = &o.cell;
+        let si = o.system_info.as_ref().map(|x| &x.gsm);
+        let names: Vec<&str> = si
+            .map(|g| {
+                [
+                    ("1", g.si1.is_some()),
+                    ("2", g.si2.is_some()),
+                    ("2bis", g.si2bis.is_some()),
+                    ("2ter", g.si2ter.is_some()),
+                    ("2quater", g.si2quater.is_some()),
+                    ("3", g.si3.is_some()),
+                    ("4", g.si4.is_some()),
+                    ("13", g.si13.is_some()),
+                ]
+                .into_iter()
+                .filter(|x| x.1)
+                .map(|x| x.0)
+                .collect()
+            })
+            .unwrap_or_default();
+        s += &format!(
+            "  {:<4} {:>5} {:>4}  {:<8} {:>5} {:>6} {:>10} {:>8} {:>9}  {}\n",
+            o.rat.as_str(),
+            c.arfcn.map_or("-".into(), |e| e.to_string()),
+            c.bsic.map_or("-".into(), |e| e.to_string()),
+            match (&c.mcc, &c.mnc) {
+                (Some(mcc), Some(mnc)) => format!("{mcc}-{mnc}"),
+                _ => "-".into(),
+            },
+            c.lac.map_or("-".into(), |e| e.to_string()),
+            c.cell_identity.map_or("-".into(), |e| e.to_string()),
+            f(o.measurement.rxlev_dbm, 1),
+            f(o.measurement.sinr_db, 1),
+            f(o.measurement.cfo_hz, 0),
+            if names.is_empty() {
+                "-".to_string()
+            } else {
+                format!("SI {}", names.join(" "))
+            },
         );
     }
     s

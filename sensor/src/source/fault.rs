@@ -70,6 +70,10 @@ impl<S: IqSource> IqSource for FaultySource<S> {
         self.inner.tune(freq_hz)
     }
 
+    fn sample_time(&self) -> Option<towerwatch_models::Timestamp> {
+        self.inner.sample_time()
+    }
+
     fn read(&mut self, max: usize, out: &mut Vec<Complex32>) -> Result<usize, SourceError> {
         if self.roll(self.faults.stall_p) {
             std::thread::sleep(self.faults.stall);

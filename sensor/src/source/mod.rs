@@ -57,4 +57,10 @@ pub trait IqSource: Send {
     /// Appends up to `max` samples to `out`; returns how many. `Ok(0)` means the
     /// channel has nothing more (a replayed recording ended and does not loop).
     fn read(&mut self, max: usize, out: &mut Vec<Complex32>) -> Result<usize, SourceError>;
+
+    /// When the next sample read was received, if the source knows better than
+    /// the clock: a replayed recording's capture date. `None` (radios): now.
+    fn sample_time(&self) -> Option<towerwatch_models::Timestamp> {
+        None
+    }
 }

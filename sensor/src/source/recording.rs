@@ -196,6 +196,20 @@ impl Recording {
         self.meta.global.datatype
     }
 
+    /// Wall-clock time of sample `index`, from the `core:datetime` of the
+    /// capture segment holding it (`None` when the recording has no dates).
+    pub fn time_at(&self, index: u64) -> Option<towerwatch_models::Timestamp> {
+        let rate = self.sample_rate()?;
+        let cap = self
+            .meta
+            .captures
+            .iter()
+            .rev()
+            .find(|c| c.sample_start <= index)?;
+        let t: towerwatch_models::Timestamp = cap.datetime.as_deref()?.parse().ok()?;
+        Some(t.add_seconds((index - cap.sample_start) as f64 / rate))
+    }
+
     /// A reader from the first sample.
     pub fn reader(&self) -> Result<RecordingReader, RecordingError> {
         let f = File::open(&self.data_path).map_err(io(&self.data_path))?;
@@ -267,6 +281,12 @@ impl RecordingReader {
         let before = out.len();
         self.stream.push(&self.raw[skip..], out);
         Ok(out.len() - before)
+    }
+
+    /// Samples delivered so far (the index of the next sample).
+    pub fn samples_read(&self) -> u64 {
+        let bps = self.stream.datatype().bytes_per_sample() as u64;
+        self.bytes_read.saturating_sub(self.header_bytes) / bps
     }
 
     /// The raw bytes of the last block read.

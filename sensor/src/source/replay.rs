@@ -124,6 +124,14 @@ impl IqSource for ReplaySource {
         })
     }
 
+    fn sample_time(&self) -> Option<towerwatch_models::Timestamp> {
+        let i = self.current?;
+        let at = self.readers[i]
+            .as_ref()
+            .map_or(0, RecordingReader::samples_read);
+        self.recordings[i].time_at(at)
+    }
+
     fn read(&mut self, max: usize, out: &mut Vec<Complex32>) -> Result<usize, SourceError> {
         let Some(i) = self.current else {
             return Err(SourceError::Failed("read before tune".into()));

@@ -2,6 +2,8 @@
 //! subscriber that collects what arrives.
 #![allow(dead_code)]
 
+pub mod gsm_sim;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

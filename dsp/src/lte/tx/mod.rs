@@ -9,6 +9,7 @@
 //! Synchronisation signals are sent on port 0 only.
 
 pub mod channel;
+pub mod si;
 
 use super::crs::{crs_values, is_crs_symbol, k_offset, N_RB_MAX};
 use super::grid::{carrier_bin, Numerology};
@@ -94,6 +95,8 @@ pub struct LteTransmitter {
     rng: Rng,
     /// Next subframe to generate (absolute count since the start).
     next_subframe: u64,
+    /// System information (PCFICH/PDCCH/PDSCH), see [`si`].
+    si: Option<si::SiTx>,
 }
 
 impl std::fmt::Debug for LteTransmitter {
@@ -131,8 +134,34 @@ impl LteTransmitter {
             ifft,
             rng: Rng::new(cfg.seed),
             next_subframe: 0,
+            si: None,
             cfg,
         })
+    }
+
+    /// Sends system information from now on (PCFICH in every subframe, DCI 1A for
+    /// SI-RNTI and the PDSCH of each scheduled block), see [`si`]. Needs the full
+    /// bandwidth inside the FFT.
+    pub fn set_system_info(&mut self, cfg: si::SiTxConfig) -> Result<(), si::SiTxError> {
+        let nprb = usize::from(self.cfg.nof_prb);
+        if self.n_gen != nprb {
+            return Err(si::SiTxError::Bandwidth {
+                nprb,
+                fft: self.cfg.fft_size,
+            });
+        }
+        let c = &self.cfg;
+        self.si = Some(si::SiTx::new(
+            nprb,
+            c.pci,
+            c.ports,
+            c.cp,
+            c.duplex,
+            c.phich_resource,
+            c.phich_duration,
+            cfg,
+        )?);
+        Ok(())
     }
 
     /// Sample rate of the output.
@@ -186,6 +215,10 @@ impl LteTransmitter {
             ))
         } else {
             None
+        };
+        let si_built = match self.si.as_mut() {
+            Some(s) if !silent => s.build(sfn, sf),
+            _ => false,
         };
         let mut grid = vec![vec![Complex32::default(); n_sc]; ports];
         let mut used = vec![false; n_sc];
@@ -256,6 +289,9 @@ impl LteTransmitter {
                             }
                         }
                     }
+                }
+                if let (true, Some(s)) = (si_built, self.si.as_ref()) {
+                    s.write_symbol(sym, k_lo, &mut grid, &mut used);
                 }
                 if c.data_load {
                     let a = std::f32::consts::FRAC_1_SQRT_2 / (ports as f32).sqrt();
