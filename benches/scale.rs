@@ -22,7 +22,7 @@
 //! does not sustain; `max` publishes open-loop as fast as the generator can and
 //! floods the broker's queue), `--step-s S` (20), `--drain-s S` (60: how long to
 //! wait for the backlog after the last step), `--broker
-//! embedded|mosquitto` (embedded), `--rogue-every-s S` (1.0), `--rogue-sensors K`
+//! embedded|mosquitto` (embedded), `--rogue-every-s S` (10; 0 = none), `--rogue-sensors K`
 //! (6), `--probe-every-ms MS` (250), `--keep-going` (run every step even after
 //! one was not sustained), `--collector PATH` (default
 //! `target/release/towerwatch-collector`), `--seed N`.
@@ -133,7 +133,7 @@ fn parse_opts() -> Opts {
         rates,
         step_s: num("step-s", 20.0),
         broker,
-        rogue_every_s: num("rogue-every-s", 1.0),
+        rogue_every_s: num("rogue-every-s", 10.0),
         rogue_sensors: num("rogue-sensors", 6.0).max(4.0) as usize,
         probe_every_ms: num("probe-every-ms", 250.0).max(10.0) as u64,
         keep_going: args.iter().any(|a| a == "--keep-going")
@@ -893,7 +893,7 @@ async fn sensor_task(ctx: Arc<Ctx>, idx: usize) {
 /// Every `every`, `k` sensors nearest a random point hear a new rogue LTE
 /// cell (test PLMN 001-01, unknown identity, its own TAC) at the same instant.
 async fn rogue_task(ctx: Arc<Ctx>, every: Duration, k: usize) {
-    let mut rng = Rng(ctx.seed ^ 0x5eed_0f_70_9e);
+    let mut rng = Rng(ctx.seed ^ 0x005e_ed0f_709e);
     let mut n: u64 = 0;
     let mut tick = tokio::time::interval(every);
     tick.tick().await;
@@ -1004,7 +1004,7 @@ async fn alert_task(ctx: Arc<Ctx>, port: u16) {
 
 /// Marks one random sensor's next observation as a probe, every `every`.
 async fn probe_marker(ctx: Arc<Ctx>, every: Duration) {
-    let mut rng = Rng(ctx.seed ^ 0x9e0b_e5);
+    let mut rng = Rng(ctx.seed ^ 0x009e_0be5);
     let mut tick = tokio::time::interval(every);
     while !ctx.stop.load(Ordering::Relaxed) {
         tick.tick().await;

@@ -23,6 +23,9 @@ pub struct DemoArgs {
     /// No progress bars or prompts (logs and alerts only).
     #[arg(long)]
     pub headless: bool,
+    /// Exit once the sensors are done and the summary is printed, instead of serving the map.
+    #[arg(long)]
+    pub once: bool,
     /// Map and API address (another free port is used if this one is taken).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
@@ -164,8 +167,10 @@ async fn run_city(world: World, work_dir: PathBuf, args: &DemoArgs) -> anyhow::R
     tokio::time::sleep(Duration::from_secs(2)).await;
     summarize(&city)?;
     printer.abort();
-    println!("map: {} — serving until Ctrl-C.", city.url());
-    let _ = tokio::signal::ctrl_c().await;
+    if !args.once {
+        println!("map: {} — serving until Ctrl-C.", city.url());
+        let _ = tokio::signal::ctrl_c().await;
+    }
     city.shutdown().await
 }
 

@@ -59,7 +59,11 @@ fn progress_bar(total: u64, quiet: bool, what: &str) -> indicatif::ProgressBar {
     pb
 }
 
-fn simulate_cmd(scenario: &PathBuf, out: &PathBuf, quiet: bool) -> anyhow::Result<()> {
+fn simulate_cmd(
+    scenario: &std::path::Path,
+    out: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(scenario)
         .with_context(|| format!("reading {}", scenario.display()))?;
     let world = Scenario::parse(&text)?.resolve()?;

@@ -406,6 +406,18 @@ async fn ingest_task(
     mut rx: mpsc::Receiver<Message>,
     alerts: mpsc::Sender<Suspect>,
 ) {
+    // Acknowledgements go out in order from their own task: they pass through
+    // the MQTT client's request channel, which only the event loop drains,
+    // and the event loop itself waits for room in `rx`. Acknowledging here
+    // deadlocked both when a broker sent more than the two queues hold.
+    let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<Vec<Message>>();
+    tokio::spawn(async move {
+        while let Some(batch) = ack_rx.recv().await {
+            for m in &batch {
+                client.ack(m).await;
+            }
+        }
+    });
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < 1024 {
@@ -442,9 +454,8 @@ async fn ingest_task(
         let Ok((batch, changed)) = result else {
             continue;
         };
-        for m in &batch {
-            client.ack(m).await;
-        }
+        // Only after the flush: a restart loses nothing acknowledged.
+        let _ = ack_tx.send(batch);
         publish_changes(&shared, changed, &alerts).await;
     }
 }
@@ -707,6 +718,22 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics_page))
         .route("/api/v1/suspects", get(suspects))
         .route("/api/v1/suspects.geojson", get(suspects_geojson))
+        .route(
+            "/api/v1/suspects/history",
+            get(
+                |State(sh): State<Arc<Shared>>,
+                 h: HeaderMap,
+                 q: Result<
+                    Query<crate::web::HistoryQuery>,
+                    axum::extract::rejection::QueryRejection,
+                >| async move {
+                    match unauthorized(&sh, &h) {
+                        Some(r) => r,
+                        None => crate::web::suspect_history(sh.store.clone(), q).await,
+                    }
+                },
+            ),
+        )
         .route("/api/v1/suspects/{id}", get(suspect))
         .route(
             "/api/v1/suspects/{id}/observations",

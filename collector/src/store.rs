@@ -67,6 +67,40 @@ pub struct Store {
     cells: sled::Tree,
     suspects: sled::Tree,
     history: sled::Tree,
+    /// `id \0 time_key` → history key: a suspect's revisions, oldest first.
+    history_index: sled::Tree,
+}
+
+/// Revisions kept per suspect; older ones are dropped first.
+pub const MAX_REVISIONS_PER_SUSPECT: usize = 100;
+
+/// A revision is also recorded when only `last_seen` moved, at most this often,
+/// so that a replay does not show a suspect that was still heard as quiet.
+const REVISION_HEARTBEAT_S: f64 = 300.0;
+
+/// One recorded state of a suspect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// When the collector recorded it.
+    pub at: Timestamp,
+    /// The suspect as it was then.
+    pub suspect: Suspect,
+}
+
+/// Whether `new` differs from `old` in what a replay shows.
+fn is_new_revision(old: &Suspect, new: &Suspect) -> bool {
+    old.score != new.score
+        || old.location != new.location
+        || old.evidence.len() != new.evidence.len()
+        || old.not_localizable != new.not_localizable
+        || new.last_seen.seconds_since(old.last_seen) >= REVISION_HEARTBEAT_S
+}
+
+fn index_prefix(id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(id.len() + 9);
+    k.extend_from_slice(id.as_bytes());
+    k.push(0);
+    k
 }
 
 fn time_key(t: Timestamp) -> [u8; 8] {
@@ -103,6 +137,7 @@ impl Store {
             cells: db.open_tree("known_cells")?,
             suspects: db.open_tree("suspects")?,
             history: db.open_tree("suspect_history")?,
+            history_index: db.open_tree("suspect_history_index")?,
             db,
         })
     }
@@ -177,9 +212,15 @@ impl Store {
                 .take(100_000)
                 .collect::<Result<_, _>>()?;
             for k in keys {
-                tree.remove(k)?;
+                tree.remove(&k)?;
                 if std::ptr::eq(tree, &self.obs) {
                     n += 1;
+                } else if let (Some(t), Some(Ok(id))) =
+                    (k.get(..8), k.get(8..).map(std::str::from_utf8))
+                {
+                    let mut ik = index_prefix(id);
+                    ik.extend_from_slice(t);
+                    self.history_index.remove(ik)?;
                 }
             }
         }
@@ -242,13 +283,47 @@ impl Store {
             .collect()
     }
 
-    /// Writes a suspect and appends it to its history.
+    /// Writes a suspect and, when its score, location, error ellipse or
+    /// evidence count changed (or it was last recorded over five minutes of
+    /// `last_seen` ago), appends it to its history, which keeps the latest
+    /// [`MAX_REVISIONS_PER_SUSPECT`] revisions.
     pub fn put_suspect(&self, s: &Suspect) -> Result<(), StoreError> {
+        self.put_suspect_at(s, Timestamp::now())
+    }
+
+    fn put_suspect_at(&self, s: &Suspect, now: Timestamp) -> Result<(), StoreError> {
         let v = serde_json::to_vec(s)?;
         self.suspects.insert(s.id.as_bytes(), v.as_slice())?;
-        let mut hk = time_key(Timestamp::now()).to_vec();
+        let prefix = index_prefix(&s.id);
+        let last = match self.history_index.scan_prefix(&prefix).next_back() {
+            Some(item) => self.history.get(item?.1)?,
+            None => None,
+        };
+        let record = match last.map(|o| serde_json::from_slice::<Suspect>(&o)) {
+            Some(Ok(o)) => is_new_revision(&o, s),
+            _ => true,
+        };
+        if !record {
+            return Ok(());
+        }
+        let t = time_key(now);
+        let mut hk = t.to_vec();
         hk.extend_from_slice(s.id.as_bytes());
-        self.history.insert(hk, v)?;
+        self.history.insert(hk.as_slice(), v)?;
+        let mut ik = prefix.clone();
+        ik.extend_from_slice(&t);
+        self.history_index.insert(ik, hk)?;
+        // Bounded: drop the oldest beyond the limit (normally just one).
+        let keys: Vec<(sled::IVec, sled::IVec)> = self
+            .history_index
+            .scan_prefix(&prefix)
+            .take(MAX_REVISIONS_PER_SUSPECT + 64)
+            .collect::<Result<_, _>>()?;
+        let excess = keys.len().saturating_sub(MAX_REVISIONS_PER_SUSPECT);
+        for (ik, hk) in keys.into_iter().take(excess) {
+            self.history.remove(hk)?;
+            self.history_index.remove(ik)?;
+        }
         Ok(())
     }
 
@@ -268,6 +343,66 @@ impl Store {
             .values()
             .map(|v| Ok(serde_json::from_slice(&v?)?))
             .collect()
+    }
+
+    /// Revisions of all suspects recorded in `[since, until]`, oldest first,
+    /// at most `limit` of them; with `since`, each suspect's latest revision
+    /// before it comes first (its state at `since`). The flag says whether
+    /// more would have matched.
+    pub fn revisions(
+        &self,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+        limit: usize,
+    ) -> Result<(Vec<Revision>, bool), StoreError> {
+        let decode = |k: &[u8], v: &[u8]| -> Result<Revision, StoreError> {
+            Ok(Revision {
+                at: key_time(k).unwrap_or(Timestamp(0)),
+                suspect: serde_json::from_slice(v)?,
+            })
+        };
+        let mut out = Vec::new();
+        if since.zip(until).is_some_and(|(s, u)| u < s) {
+            return Ok((out, false));
+        }
+        if let Some(since) = since {
+            let t = time_key(since);
+            let mut prior = Vec::new();
+            for id in self.suspects.iter().keys() {
+                let prefix = index_prefix(std::str::from_utf8(&id?).unwrap_or_default());
+                let mut end = prefix.clone();
+                end.extend_from_slice(&t);
+                if let Some(item) = self.history_index.range(prefix..end).next_back() {
+                    let (_, hk) = item?;
+                    if let Some(v) = self.history.get(&hk)? {
+                        prior.push(decode(&hk, &v)?);
+                    }
+                }
+                if prior.len() > limit {
+                    break;
+                }
+            }
+            prior.sort_by_key(|r| r.at);
+            out = prior;
+        }
+        let start = since.map(time_key).unwrap_or([0; 8]);
+        let range = match until {
+            // Keys are `time_key ‖ id`: end before the next nanosecond.
+            Some(u) => self
+                .history
+                .range(start..time_key(Timestamp(u.0.saturating_add(1)))),
+            None => self.history.range(start..),
+        };
+        for item in range {
+            if out.len() > limit {
+                break;
+            }
+            let (k, v) = item?;
+            out.push(decode(&k, &v)?);
+        }
+        let truncated = out.len() > limit;
+        out.truncate(limit);
+        Ok((out, truncated))
     }
 
     /// The recorded versions of one suspect, oldest first.
@@ -370,5 +505,97 @@ mod tests {
         assert_eq!(s.suspect("s-1").unwrap().unwrap().score, 0.7);
         assert_eq!(s.suspect_history("s-1").unwrap().len(), 2);
         assert_eq!(s.suspects().unwrap().len(), 1);
+    }
+
+    fn suspect(id: &str, score: f64) -> Suspect {
+        let o = lte("a", 0, 6300, 1, ("262", "01"), 9999, 77, -80.0);
+        Suspect {
+            schema: 1,
+            id: id.into(),
+            region: "default".into(),
+            score,
+            rat: o.rat,
+            cell: o.cell,
+            first_seen: o.time,
+            last_seen: o.time,
+            location: None,
+            not_localizable: None,
+            evidence: vec![],
+            powers: vec![],
+        }
+    }
+
+    #[test]
+    fn revisions_only_on_change_bounded_and_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let t = |sec: i64| Timestamp(sec * 1_000_000_000);
+        let a = suspect("a", 0.1);
+        s.put_suspect_at(&a, t(10)).unwrap();
+        // Unchanged, and last_seen moved less than the heartbeat: no revision.
+        let mut same = a.clone();
+        same.last_seen = a.last_seen.add_seconds(60.0);
+        s.put_suspect_at(&same, t(11)).unwrap();
+        assert_eq!(s.suspect_history("a").unwrap().len(), 1);
+        assert_eq!(s.suspect("a").unwrap().unwrap().last_seen, same.last_seen);
+        // Heard again much later: a revision even with the same score.
+        same.last_seen = a.last_seen.add_seconds(REVISION_HEARTBEAT_S + 1.0);
+        s.put_suspect_at(&same, t(12)).unwrap();
+        assert_eq!(s.suspect_history("a").unwrap().len(), 2);
+        s.put_suspect_at(&suspect("b", 0.5), t(15)).unwrap();
+        s.put_suspect_at(&suspect("a", 0.3), t(20)).unwrap();
+        s.put_suspect_at(&suspect("b", 0.6), t(30)).unwrap();
+
+        let (all, more) = s.revisions(None, None, 100).unwrap();
+        assert!(!more);
+        let seen: Vec<(i64, &str, f64)> = all
+            .iter()
+            .map(|r| {
+                (
+                    r.at.0 / 1_000_000_000,
+                    r.suspect.id.as_str(),
+                    r.suspect.score,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (10, "a", 0.1),
+                (12, "a", 0.1),
+                (15, "b", 0.5),
+                (20, "a", 0.3),
+                (30, "b", 0.6)
+            ]
+        );
+        // Since 16: the state of both at 16 first, then what changed after.
+        let (w, more) = s.revisions(Some(t(16)), Some(t(20)), 100).unwrap();
+        assert!(!more);
+        let seen: Vec<(i64, f64)> = w
+            .iter()
+            .map(|r| (r.at.0 / 1_000_000_000, r.suspect.score))
+            .collect();
+        assert_eq!(seen, [(12, 0.1), (15, 0.5), (20, 0.3)]);
+        let (w, more) = s.revisions(None, None, 2).unwrap();
+        assert!(more);
+        assert_eq!(w.len(), 2);
+        assert!(s
+            .revisions(Some(t(30)), Some(t(10)), 10)
+            .unwrap()
+            .0
+            .is_empty());
+
+        // At most MAX_REVISIONS_PER_SUSPECT, the newest kept.
+        for i in 0..(MAX_REVISIONS_PER_SUSPECT + 20) {
+            s.put_suspect_at(&suspect("c", i as f64 / 1000.0), t(100 + i as i64))
+                .unwrap();
+        }
+        let h = s.suspect_history("c").unwrap();
+        assert_eq!(h.len(), MAX_REVISIONS_PER_SUSPECT);
+        assert_eq!(h[0].score, 0.02);
+        // Retention drops history and its index together.
+        s.prune(t(150)).unwrap();
+        assert_eq!(s.suspect_history("c").unwrap().len(), 70);
+        assert_eq!(s.history_index.scan_prefix(index_prefix("c")).count(), 70);
     }
 }

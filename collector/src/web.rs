@@ -3,16 +3,23 @@
 //! plus `/api/v1/map-config`, which tells the page its base layer and whether
 //! the API wants a bearer token.
 //!
+//! Also the handler of `/api/v1/suspects/history` (the time slider's data;
+//! routed, behind the API token, in [`crate::service::router`]).
+//!
 //! Static files need no token (they hold no data); the page asks for one when
 //! the API answers 401 and sends it as `Authorization: Bearer`, like any client.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use towerwatch_models::Timestamp;
+
+use crate::store::{Revision, Store};
 
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
@@ -128,6 +135,72 @@ async fn map_config(State(p): State<Arc<Page>>) -> Response {
         Json(p.config.clone()),
     )
         .into_response()
+}
+
+/// Revisions returned when `limit` is not given.
+pub const HISTORY_LIMIT_DEFAULT: usize = 10_000;
+/// The largest `limit` accepted.
+pub const HISTORY_LIMIT_MAX: usize = 50_000;
+
+/// Query of `/api/v1/suspects/history`.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct History {
+    revisions: Vec<Revision>,
+    truncated: bool,
+}
+
+fn bad(what: impl std::fmt::Display) -> Response {
+    (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response()
+}
+
+/// `GET /api/v1/suspects/history?since=&until=&limit=`: recorded suspect
+/// revisions, oldest first (see [`Store::revisions`]). The caller checks the token.
+pub async fn suspect_history(
+    store: Store,
+    q: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Response {
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => return bad(e.body_text()),
+    };
+    let time = |name: &str, v: Option<&str>| match v.map(str::parse::<Timestamp>) {
+        Some(Err(e)) => Err(format!("{name}: {e}")),
+        Some(Ok(t)) => Ok(Some(t)),
+        None => Ok(None),
+    };
+    let (since, until) = match (
+        time("since", q.since.as_deref()),
+        time("until", q.until.as_deref()),
+    ) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return bad(e),
+    };
+    if since.zip(until).is_some_and(|(s, u)| u < s) {
+        return bad("until is before since");
+    }
+    let limit = q.limit.unwrap_or(HISTORY_LIMIT_DEFAULT);
+    if !(1..=HISTORY_LIMIT_MAX).contains(&limit) {
+        return bad(format!("limit: 1 to {HISTORY_LIMIT_MAX}"));
+    }
+    match tokio::task::spawn_blocking(move || store.revisions(since, until, limit)).await {
+        Ok(Ok((revisions, truncated))) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(History {
+                revisions,
+                truncated,
+            }),
+        )
+            .into_response(),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The analyst map is served from the binary: `/` and every asset answer 200
 //! with the right content type, the page names only local files, revalidation
 //! works, and the page's API additions (`/api/v1/map-config`,
-//! `/api/v1/suspects/{id}/observations`) answer as documented.
+//! `/api/v1/suspects/{id}/observations`, `/api/v1/suspects/history`) answer
+//! as documented.
 
 use rumqttc::{AsyncClient, Event, MqttOptions, QoS};
 use std::io::{Read, Write};
@@ -272,6 +273,33 @@ fn tiles_and_token_reach_the_page_and_the_policy() {
         .get("/api/v1/suspects", &["Authorization: Bearer s3cret"])
         .unwrap();
     assert_eq!(ok.status, 200);
+    // The replay history too, checked before its parameters.
+    for q in ["", "?limit=0", "?since=nonsense"] {
+        let path = format!("/api/v1/suspects/history{q}");
+        assert_eq!(c.get(&path, &[]).unwrap().status, 401, "{path}");
+        assert_eq!(
+            c.get(&path, &["Authorization: Bearer wrong"])
+                .unwrap()
+                .status,
+            401
+        );
+    }
+    let h = c
+        .get(
+            "/api/v1/suspects/history",
+            &["Authorization: Bearer s3cret"],
+        )
+        .unwrap();
+    assert_eq!(h.status, 200, "{}", h.text());
+    assert_eq!(
+        c.get(
+            "/api/v1/suspects/history?limit=0",
+            &["Authorization: Bearer s3cret"]
+        )
+        .unwrap()
+        .status,
+        400
+    );
     drop(c);
 
     // A tile template that could break out of the URL is refused at start.
@@ -304,21 +332,8 @@ fn lte(tac: u32, ci: u64, pci: u16) -> CellId {
     }
 }
 
-#[test]
-fn a_suspects_observations_carry_its_system_information() {
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("cells.csv");
-    std::fs::write(&csv, "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\nLTE,262,1,4021,100,0,13.4010,52.5205,800,50,1,1459813000,1700000000,-90\n").unwrap();
-    let db = dir.path().join("db");
-    let out = Command::new(BIN)
-        .args(["import-cells", "--data-dir"])
-        .arg(&db)
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let c = Collector::start(&db, &[]);
-
+/// Three sensors hear a known cell and a rogue (TAC 9999) with system information.
+fn rogue_messages() -> Vec<(String, Vec<u8>)> {
     let mut msgs = Vec::new();
     for (i, sensor) in ["lamp-a", "lamp-b", "lamp-c"].iter().enumerate() {
         let pos = Position::new(52.52 + i as f64 * 0.001, 13.40);
@@ -349,11 +364,15 @@ fn a_suspects_observations_carry_its_system_information() {
             ));
         }
     }
+    msgs
+}
+
+/// Publishes with QoS 1 and waits for every acknowledgement.
+fn publish_all(port: u16, msgs: Vec<(String, Vec<u8>)>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let port = c.mqtt;
     rt.block_on(async move {
         let (client, mut el) =
             AsyncClient::new(MqttOptions::new("web-test", "127.0.0.1", port), 100);
@@ -372,6 +391,153 @@ fn a_suspects_observations_carry_its_system_information() {
         }
         assert_eq!(acked, n, "broker acknowledged every publish");
     });
+}
+
+/// A data directory with one known cell (TAC 4021, CI 100) imported.
+fn db_with_known_cell(dir: &Path) -> std::path::PathBuf {
+    let csv = dir.join("cells.csv");
+    std::fs::write(&csv, "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,averageSignal\nLTE,262,1,4021,100,0,13.4010,52.5205,800,50,1,1459813000,1700000000,-90\n").unwrap();
+    let db = dir.join("db");
+    let out = Command::new(BIN)
+        .args(["import-cells", "--data-dir"])
+        .arg(&db)
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    db
+}
+
+#[test]
+fn suspect_history_replays_revisions_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_known_cell(dir.path());
+    let c = Collector::start(&db, &[]);
+    let before = Timestamp::now();
+    // Nothing recorded yet.
+    let empty: serde_json::Value =
+        serde_json::from_slice(&c.must("/api/v1/suspects/history").body).unwrap();
+    assert_eq!(
+        empty,
+        serde_json::json!({"revisions": [], "truncated": false})
+    );
+
+    publish_all(c.mqtt, rogue_messages());
+    // Wait until the latest revision is the stored suspect, located by all three.
+    let t0 = Instant::now();
+    let (rogue, revs) = loop {
+        let all: Vec<Suspect> = serde_json::from_slice(&c.must("/api/v1/suspects").body).unwrap();
+        let h: serde_json::Value =
+            serde_json::from_slice(&c.must("/api/v1/suspects/history").body).unwrap();
+        let revs = h["revisions"].as_array().unwrap().clone();
+        if let Some(s) = all.iter().find(|s| s.cell.tac == Some(9999)).cloned() {
+            let last: Option<Suspect> = revs
+                .iter()
+                .rev()
+                .find(|r| r["suspect"]["id"] == s.id.as_str())
+                .map(|r| serde_json::from_value(r["suspect"].clone()).unwrap());
+            if last.as_ref().is_some_and(|l| {
+                l.score == s.score
+                    && l.location == s.location
+                    && l.evidence.len() == s.evidence.len()
+            }) && s.evidence.len() >= 3
+            {
+                assert_eq!(h["truncated"], false);
+                break (s, revs);
+            }
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no suspect with history: {all:?} {revs:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let times: Vec<Timestamp> = revs
+        .iter()
+        .map(|r| r["at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "oldest first: {times:?}"
+    );
+    assert!(times.iter().all(|t| *t >= before));
+    let mine: Vec<&serde_json::Value> = revs
+        .iter()
+        .filter(|r| r["suspect"]["id"] == rogue.id.as_str())
+        .collect();
+    // First reported by one sensor, then by three: at least two states.
+    assert!(mine.len() >= 2, "{mine:?}");
+    assert_ne!(mine[0]["suspect"], mine[mine.len() - 1]["suspect"]);
+
+    // Bounded: limit=1 returns the oldest and says more matched.
+    let one: serde_json::Value =
+        serde_json::from_slice(&c.must("/api/v1/suspects/history?limit=1").body).unwrap();
+    assert_eq!(one["revisions"].as_array().unwrap().len(), 1);
+    assert_eq!(one["revisions"][0], revs[0]);
+    assert_eq!(one["truncated"], true);
+
+    // A window before anything happened is empty; one after it holds each
+    // suspect's state at its start (its latest revision).
+    let early = before.add_seconds(-3600.0);
+    let none: serde_json::Value = serde_json::from_slice(
+        &c.must(&format!(
+            "/api/v1/suspects/history?since={early}&until={before}"
+        ))
+        .body,
+    )
+    .unwrap();
+    assert_eq!(none["revisions"].as_array().unwrap().len(), 0);
+    let later = Timestamp::now().add_seconds(60.0);
+    let at_start: serde_json::Value = serde_json::from_slice(
+        &c.must(&format!("/api/v1/suspects/history?since={later}"))
+            .body,
+    )
+    .unwrap();
+    let at_start = at_start["revisions"].as_array().unwrap();
+    let ids: std::collections::HashSet<&str> = revs
+        .iter()
+        .map(|r| r["suspect"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(at_start.len(), ids.len(), "one state per suspect");
+    let last_mine = at_start
+        .iter()
+        .find(|r| r["suspect"]["id"] == rogue.id.as_str())
+        .unwrap();
+    assert_eq!(last_mine, *mine.last().unwrap());
+
+    // Hostile or wrong parameters are refused, never a panic.
+    for q in [
+        "since=yesterday",
+        "until=2026-13-45T00:00:00Z",
+        "limit=0",
+        "limit=50001",
+        "limit=-1",
+        "limit=x",
+        "limit=99999999999999999999999",
+        "since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z",
+    ] {
+        let r = c
+            .get(&format!("/api/v1/suspects/history?{q}"), &[])
+            .unwrap();
+        assert_eq!(r.status, 400, "{q}: {}", r.text());
+    }
+    assert_eq!(
+        c.get("/api/v1/suspects/history?limit=50000", &[])
+            .unwrap()
+            .status,
+        200
+    );
+    // The collector is still serving.
+    c.must("/api/v1/suspects/history");
+}
+
+#[test]
+fn a_suspects_observations_carry_its_system_information() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_known_cell(dir.path());
+    let c = Collector::start(&db, &[]);
+    let msgs = rogue_messages();
+    publish_all(c.mqtt, msgs);
 
     let t0 = Instant::now();
     let rogue = loop {

@@ -317,3 +317,46 @@ fn noise_and_garbage_yield_nothing_and_never_panic() {
     }
     assert!(search(&y).iter().any(|c| c.pci == 150));
 }
+
+#[test]
+fn wide_cfo_search_finds_rtlsdr_like_offsets() {
+    // Cheap receivers at 800–1800 MHz are 50–70 kHz off: `max_cfo_hz` 80 kHz.
+    let mut s = LteCellSearcher::new(LteSearchConfig {
+        max_cfo_hz: 80e3,
+        ..Default::default()
+    });
+    for (i, (pci, ports, cfo)) in [
+        (360u16, 2u8, -49_200.0),
+        (57, 1, 61_000.0),
+        (263, 4, -67_000.0),
+        (11, 2, 79_000.0),
+        (300, 1, 3_000.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut c = cell(pci, ports);
+        c.cfo_hz = cfo;
+        c.delay = 4321.5 + 1000.0 * i as f64;
+        let x = render(std::slice::from_ref(&c), 41, 0.0, 40 + i as u64);
+        let r = s.search(&x);
+        assert_eq!(r.len(), 1, "pci {pci} cfo {cfo}: {r:#?}");
+        check(&r[0], &c);
+    }
+}
+
+#[test]
+fn unloaded_cell_is_found() {
+    // Only PSS/SSS/CRS/PBCH: the cyclic prefix carries little energy, so the
+    // fractional-CFO estimate may not lock and the full grid is searched.
+    for (cfo, snr) in [(12_000.0, 10.0), (-20_500.0, 0.0), (3_700.0, -3.0)] {
+        let mut c = cell(222, 2);
+        c.cfg.data_load = false;
+        c.cfo_hz = cfo;
+        c.delay = 777.0;
+        let x = render(std::slice::from_ref(&c), 41, snr, 50);
+        let r = search(&x);
+        assert_eq!(r.len(), 1, "cfo {cfo} snr {snr}: {r:#?}");
+        check(&r[0], &c);
+    }
+}

@@ -51,7 +51,8 @@ fn simulated_dcs_cell_decodes_to_what_was_encoded() {
     // The recording's core:datetime: its first window.
     assert_eq!(o.time, "2026-11-21T23:40:00Z".parse().unwrap());
     let m = &o.measurement;
-    assert!((m.cfo_hz.unwrap() - gsm_sim::CFO_HZ).abs() < 100.0, "{m:?}");
+    // FCCH estimate refined on the SCH bursts.
+    assert!((m.cfo_hz.unwrap() - gsm_sim::CFO_HZ).abs() < 30.0, "{m:?}");
     assert!((m.rxlev_dbm.unwrap() - (m.power_dbfs.unwrap() - 40.0)).abs() < 1e-9);
     // Amplitude 0.5: about −6 dBFS (noise adds a little).
     assert!((m.power_dbfs.unwrap() + 6.0).abs() < 1.5, "{m:?}");

@@ -773,7 +773,7 @@ impl Scenario {
             )?;
             finite(&format!("{field}.on_s"), c.on_s, 0.0, 1e9)?;
             if let Some(off) = c.off_s {
-                if !(off > c.on_s) {
+                if off.partial_cmp(&c.on_s) != Some(std::cmp::Ordering::Greater) {
                     return Err(invalid(format!("{field}.off_s"), "must be after on_s"));
                 }
             }

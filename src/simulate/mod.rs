@@ -156,7 +156,7 @@ pub fn render(
 ) -> Result<Rendered, SimulateError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
     let seed = world.scenario.seed;
-    let mut rng = Rng::new(seed ^ 0x5eed_0f_c17e5);
+    let mut rng = Rng::new(seed ^ 0x05ee_d0fc_17e5);
 
     // Large-scale links: per station, correlated over the sensors.
     let rx: Vec<[f64; 3]> = world
@@ -265,7 +265,7 @@ pub fn render(
                         f_off,
                         rate,
                         0,
-                        rng.uniform() * 6.283,
+                        rng.uniform() * std::f64::consts::TAU,
                     );
                 }
                 // Thermal noise at the receiver's noise figure over the sampled band.

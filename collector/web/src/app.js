@@ -4,6 +4,8 @@
 
 const QUIET_S = 15 * 60; // a suspect not heard for this long is drawn faded
 const REFRESH_MS = 20000; // sensors, cells and the full suspect list
+const HISTORY_MAX_AGE_MS = 60000; // replay data older than this is fetched again
+const HISTORY_LIMIT = 50000; // the API's maximum
 const M_PER_DEG = 111320;
 
 const state = {
@@ -14,6 +16,7 @@ const state = {
   fresh: new Map(), // id -> time it arrived live (ms)
   selected: null,
   replayAt: null, // null = live, else ms since epoch
+  history: null, // replay data: {windowH, fetchedAt, byId: Map id -> [{t, s}] oldest first, truncated, error}
   windowH: 6,
   filter: '',
   fitted: false,
@@ -467,12 +470,64 @@ function refTime() {
   return state.replayAt ?? Date.now();
 }
 
+// The replay: each suspect's recorded revisions, fetched once per window
+// (again when older than a minute), then picked per suspect at the slider time.
+let historyLoad = null;
+function historyReady() {
+  const hs = state.history;
+  return !!hs && hs.windowH === state.windowH;
+}
+function ensureHistory() {
+  if (state.replayAt === null || historyLoad) return;
+  if (historyReady() && Date.now() - state.history.fetchedAt < HISTORY_MAX_AGE_MS) return;
+  const windowH = state.windowH;
+  const since = new Date(Date.now() - windowH * 3600e3).toISOString();
+  historyLoad = api(`api/v1/suspects/history?since=${encodeURIComponent(since)}&limit=${HISTORY_LIMIT}`)
+    .then((r) => {
+      const byId = new Map();
+      for (const rev of (r && r.revisions) || []) {
+        const s = rev && rev.suspect;
+        const t = ms(rev && rev.at);
+        if (!s || typeof s.id !== 'string' || typeof s.score !== 'number' || Number.isNaN(t)) continue;
+        if (!byId.has(s.id)) byId.set(s.id, []);
+        byId.get(s.id).push({ t, s });
+      }
+      for (const revs of byId.values()) revs.sort((a, b) => a.t - b.t);
+      state.history = { windowH, fetchedAt: Date.now(), byId, truncated: !!r.truncated, error: null };
+    })
+    .catch((e) => {
+      state.history = { windowH, fetchedAt: Date.now(), byId: new Map(), truncated: false, error: String(e.message || e) };
+    })
+    .finally(() => {
+      historyLoad = null;
+      updateTimeLabel();
+      scheduleRender();
+    });
+}
+
+/** The suspect as shown: live, or its latest revision at or before the slider time (or null). */
+function shownSuspect(id) {
+  if (state.replayAt === null) return state.suspects.get(id) || null;
+  if (!historyReady()) return null;
+  const revs = state.history.byId.get(id);
+  if (!revs) return null;
+  let lo = 0;
+  let hi = revs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (revs[mid].t <= state.replayAt) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo ? revs[lo - 1].s : null;
+}
+
 function visibleSuspects() {
-  const ref = refTime();
   const f = state.filter;
   const out = [];
-  for (const s of state.suspects.values()) {
-    if (ms(s.first_seen) > ref) continue; // not there yet at the replay time
+  const ids = state.replayAt === null ? state.suspects.keys() : historyReady() ? state.history.byId.keys() : [];
+  for (const id of ids) {
+    const s = shownSuspect(id);
+    if (!s) continue; // no revision yet at the replay time
     if (f && !searchText(s).includes(f)) continue;
     out.push(s);
   }
@@ -496,11 +551,14 @@ function updateTimeLabel() {
   const out = $('time-label');
   if (state.replayAt === null) {
     out.textContent = 'live';
+    out.title = '';
     out.classList.remove('past');
     $('to-live').hidden = true;
   } else {
     out.textContent = `${fmtTime(state.replayAt)} (${ago(state.replayAt)})`;
     out.classList.add('past');
+    const hs = historyReady() ? state.history : null;
+    out.title = !hs ? 'loading the history…' : hs.error ? `history: ${hs.error}` : hs.truncated ? 'history truncated: only the oldest revisions of the window are shown' : '';
     $('to-live').hidden = false;
   }
 }
@@ -508,6 +566,7 @@ function updateTimeLabel() {
 function sliderChanged() {
   const v = Number($('slider').value);
   state.replayAt = v >= 1000 ? null : Date.now() - state.windowH * 3600e3 * (1 - v / 1000);
+  ensureHistory();
   updateTimeLabel();
   scheduleRender();
 }
@@ -551,7 +610,7 @@ function render() {
   renderList(list);
   drawSuspects(list);
   if (state.selected) {
-    const s = state.suspects.get(state.selected);
+    const s = shownSuspect(state.selected);
     if (s) renderPanel(s);
   }
 }
@@ -592,7 +651,9 @@ function renderList(list) {
   ol.replaceChildren(...items);
   $('count').textContent = `${list.length}${list.length !== state.suspects.size ? ` of ${state.suspects.size}` : ''}`;
   $('empty').hidden = list.length > 0;
-  $('empty').textContent = state.suspects.size
+  $('empty').textContent = state.replayAt !== null && !historyReady()
+    ? 'Loading the history…'
+    : state.suspects.size
     ? 'No suspects match this time and filter.'
     : 'No suspects yet. The map centres on the sensors as soon as they report.';
 }
@@ -659,7 +720,7 @@ function renderSensorSummary() {
 
 function select(id, fromList) {
   state.selected = id;
-  const s = state.suspects.get(id);
+  const s = shownSuspect(id);
   if (!s) return;
   $('main').classList.add('with-panel');
   $('panel').hidden = false;
@@ -881,7 +942,8 @@ async function loadObservations(id, force) {
   } catch (e) {
     state.obsCache.set(id, { at: Date.now(), error: String(e.message || e) });
   }
-  if (state.selected === id) renderPanel(state.suspects.get(id));
+  const s = state.selected === id && shownSuspect(id);
+  if (s) renderPanel(s);
 }
 
 // ---- export ------------------------------------------------------------------------

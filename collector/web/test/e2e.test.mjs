@@ -333,7 +333,9 @@ test('the analyst map shows the real engine\'s suspects, their evidence and live
   // The time slider: six hours ago nothing was there yet; back to live, both are.
   await page.locator('#slider').fill('0');
   await waitFor('empty list in the past', async () => (await page.locator('#suspects li').count()) === 0);
-  assert.match(await page.locator('#empty').innerText(), /No suspects match/);
+  // Once the history is loaded (the list is empty while it loads, too).
+  await waitFor('the history loaded', async () => /No suspects match/.test(await page.locator('#empty').innerText()));
+  assert.equal(await page.locator('#suspects li').count(), 0);
   assert.match(await page.locator('#time-label').innerText(), /ago/);
   await page.locator('#to-live').click();
   await waitFor('list back at live', async () => (await page.locator('#suspects li').count()) === 2);
@@ -374,6 +376,73 @@ test('the analyst map shows the real engine\'s suspects, their evidence and live
   await phone.page.locator('#p-close').tap();
   await phone.page.locator('#panel').waitFor({ state: 'hidden' });
   assert.deepEqual(phone.problems, [], phone.problems.join('\n'));
+});
+
+test('the time slider replays each suspect as it was: earlier, lower score; live restores the latest', async () => {
+  const c = await startCollector();
+  const client = await connectMqtt(c.mqtt, 'e2e-replay');
+  await feedSensors(client);
+  // First one sensor hears an unknown cell (a lower score, not locatable);
+  // later all of them, with a downgrade anomaly (higher, located).
+  const rogue = { tac: 9997, ci: 79, pci: 303, truth: [230, 280] };
+  const s0 = SENSORS[0];
+  await publish(client, `towerwatch/v1/default/sensors/${s0.id}/observations`, observation(s0, lteCell(rogue.tac, rogue.ci, rogue.pci), -70));
+  const low = await waitFor('the first suspect', async () => (await getJson(c.http, '/api/v1/suspects')).find((s) => s.cell.cell_identity === rogue.ci));
+  assert.ok(low.score < 0.8 && !low.location, JSON.stringify(low));
+  await sleep(9000); // several slider steps apart (1 h window: 3.6 s a step)
+  await feedRogue(client, rogue);
+  const high = await waitLocated(c, rogue.ci);
+  assert.ok(high.score >= 0.8, `score ${high.score}`);
+  // The recorded revisions: the last one at the low score, then the first higher one.
+  const hist = await getJson(c.http, '/api/v1/suspects/history?limit=50000');
+  assert.equal(hist.truncated, false);
+  const mine = hist.revisions.filter((r) => r.suspect.id === low.id);
+  const i = mine.findIndex((r) => r.suspect.score > low.score);
+  assert.ok(i > 0, `a revision before the rise: ${JSON.stringify(mine.map((r) => [r.at, r.suspect.score]))}`);
+  const before = mine[i - 1];
+  assert.equal(before.suspect.score, low.score);
+  const T = (Date.parse(before.at) + Date.parse(mine[i].at)) / 2;
+  assert.ok(Date.parse(mine[i].at) - Date.parse(before.at) > 8000, JSON.stringify(mine.map((r) => [r.at, r.suspect.score])));
+  const lowText = low.score.toFixed(2);
+
+  const b = await browser();
+  const { page, problems } = await newPage(b, { viewport: { width: 1280, height: 800 } });
+  await page.goto(`http://127.0.0.1:${c.http}/`);
+  const li = page.locator(`#suspects li[data-id="${low.id}"]`);
+  const badge = li.locator('.score');
+  const marker = page.locator(`path.suspect-marker[data-suspect-id="${low.id}"]`);
+  await li.waitFor();
+  await marker.waitFor();
+  const latest = async () => (await getJson(c.http, `/api/v1/suspects/${low.id}`)).score.toFixed(2);
+  await waitFor('the latest score live', async () => (await badge.innerText()) === (await latest()));
+  const liveColour = await badge.evaluate((e) => e.style.background);
+  const liveFill = await marker.getAttribute('fill');
+
+  // Back to between the two revisions: the earlier, lower score, its colour, no location yet.
+  await page.locator('#window').selectOption('1');
+  const v = await page.evaluate((t) => Math.round(1000 * (1 - (Date.now() - t) / 3600e3)), T);
+  assert.ok(v > 0 && v < 1000, `slider ${v}`);
+  await page.locator('#slider').fill(String(v));
+  await waitFor('the earlier score in the past', async () => (await badge.innerText()) === lowText);
+  assert.notEqual(await badge.evaluate((e) => e.style.background), liveColour, 'coloured by the earlier score');
+  assert.equal(await marker.count(), 0, 'not located yet at that time');
+  assert.match(await li.innerText(), /not located/);
+  assert.match(await page.locator('#time-label').innerText(), /ago/);
+  await shot(page, 'replay-past');
+
+  // Before its first revision it is not there at all.
+  await page.locator('#slider').fill('0');
+  await waitFor('nothing an hour ago', async () => (await page.locator('#suspects li').count()) === 0);
+
+  // Live restores the latest.
+  await page.locator('#to-live').click();
+  await waitFor('the latest score again', async () => (await badge.innerText()) === (await latest()));
+  assert.notEqual(await badge.innerText(), lowText);
+  assert.equal(await badge.evaluate((e) => e.style.background), liveColour);
+  await marker.waitFor();
+  assert.equal(await marker.getAttribute('fill'), liveFill);
+  assert.equal(await page.locator('#time-label').innerText(), 'live');
+  assert.deepEqual(problems, [], problems.join('\n'));
 });
 
 test('with an API token and a tile server: the page asks for the token, then shows tiles and data', async () => {

@@ -232,3 +232,48 @@ impl BurstReceiver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gsm::burst::sch_burst;
+    use crate::gsm::sch::{encode_sch, SchInfo};
+    use crate::gsm::tx::channel::apply_cfo;
+    use crate::gsm::tx::{FrameModulator, Ts0Config, Ts0Generator, FRAME_SYMBOLS};
+    use crate::gsm::SYMBOL_RATE;
+
+    /// The SCH burst of frame 51·100 + 1 at 2 sps, shifted by `cfo` Hz: (samples, its bits).
+    fn sch_signal(cfo: f64) -> (Vec<Complex32>, [u8; BURST_LEN]) {
+        let cfg = Ts0Config {
+            ncc: 3,
+            bcc: 5,
+            combined: false,
+        };
+        let frames = Ts0Generator::new(cfg, |_, _| None).frames(51 * 100, 3, true);
+        let mut x = Vec::new();
+        FrameModulator::new(2).modulate(&frames, 0.5, &mut x);
+        apply_cfo(&mut x, cfo, 2.0 * SYMBOL_RATE, 0.4);
+        let bits = sch_burst(&encode_sch(&SchInfo::for_frame(51 * 100 + 1, 3, 5)));
+        (x, bits)
+    }
+
+    #[test]
+    fn phase_drift_measures_a_residual_offset() {
+        let mut rx = BurstReceiver::new(2);
+        for cfo in [0.0, 300.0, -450.0] {
+            let (x, bits) = sch_signal(cfo);
+            let c = 2 * FRAME_SYMBOLS;
+            let (t, _) = rx.locate(&x, BurstKind::Sch, c - 40, c + 40).unwrap();
+            let d = rx.phase_drift(&x, t, &bits).unwrap();
+            let want = std::f64::consts::TAU * cfo * DRIFT_SPAN_SYMBOLS as f64 / SYMBOL_RATE;
+            let got = f64::from(d.arg());
+            assert!(
+                (got - want).abs() < 0.03,
+                "{cfo} Hz: {got} rad, want {want}"
+            );
+        }
+        // Outside the buffer: nothing.
+        let (x, bits) = sch_signal(0.0);
+        assert!(rx.phase_drift(&x, x.len() - 10, &bits).is_none());
+    }
+}

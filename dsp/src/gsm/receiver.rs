@@ -48,6 +48,11 @@ const RECHANNELIZE_ABOVE_HZ: f64 = 25_000.0;
 /// estimate is not trusted: 1 kHz turns 1.7 rad between the compared half-bursts,
 /// the estimate wraps at 1.9 kHz).
 const MAX_RESIDUAL_HZ: f64 = 1_000.0;
+/// A residual offset below this is only reported, not removed, Hz: it turns
+/// the phase by less than 0.1 rad across a burst, which the equalizer's
+/// per-burst channel estimate absorbs (the BCCH error rate is the same), and
+/// derotating the whole channel costs about a tenth of the receiver's time.
+const DEROTATE_RESIDUAL_ABOVE_HZ: f64 = 50.0;
 /// SCH searches per channel (after the strongest agreeing FCCH bursts).
 const MAX_SCH_TRIES: usize = 12;
 
@@ -413,7 +418,9 @@ impl GsmReceiver {
         let residual = f64::from(drift.arg())
             / (std::f64::consts::TAU * DRIFT_SPAN_SYMBOLS as f64 / super::SYMBOL_RATE);
         let cfo = if drift.norm() > 0.0 && residual.abs() <= MAX_RESIDUAL_HZ {
-            derotate(&mut self.x, residual, fs);
+            if residual.abs() > DEROTATE_RESIDUAL_ABOVE_HZ {
+                derotate(&mut self.x, residual, fs);
+            }
             cfo + residual
         } else {
             cfo

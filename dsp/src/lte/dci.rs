@@ -190,7 +190,7 @@ impl Dci1C {
     }
 }
 
-/// For circular-buffer position j (non-<NULL> entries only, 3·D of them) of the
+/// For circular-buffer position j (non-`<NULL>` entries only, 3·D of them) of the
 /// convolutional rate matcher of D-bit streams (§5.1.4.2), the index `3·i + s`
 /// of the encoder output bit it holds. Writes into `out` (cleared).
 pub fn conv_rate_match_map(d: usize, out: &mut Vec<u16>) {

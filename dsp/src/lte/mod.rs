@@ -8,6 +8,12 @@
 //! [`measure`] (RSRP/RSRQ/RSSI/SINR, TS 36.214) and [`cancel`] (re-synthesis of a
 //! decoded cell for successive interference cancellation). [`tx`] generates test
 //! signals.
+//!
+//! System information at the cell's own bandwidth: [`si`] (the receiver) composes
+//! [`wideband`] (full-band OFDM and CRS channel estimation, §6.12, §6.10.1),
+//! [`pcfich`] (§6.7), [`phich`] (§6.9 layout), [`pdcch`] (§6.8, REGs §6.2.4),
+//! [`dci`] (TS 36.212 §5.3.3, formats 1A/1C), [`ra`] (TS 36.213 §7.1.6.3) and
+//! [`pdsch`] (§6.3–6.4, TS 36.212 §5.3.2); [`tx::si`] sends SIBs.
 
 use serde::{Deserialize, Serialize};
 

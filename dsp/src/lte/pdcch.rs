@@ -13,8 +13,8 @@
 //!
 //! PDCCH mapping (§6.8.5): the quadruplets `z(i)` of the multiplexed PDCCHs are
 //! permuted by the sub-block interleaver of TS 36.212 §5.1.4.2.1 (32 columns,
-//! <NULL> padding in front, column permutation of Table 5.1.4-2, read by
-//! columns, <NULL>s dropped), cyclically shifted `w̄(i) = w((i + N_ID^cell) mod
+//! `<NULL>` padding in front, column permutation of Table 5.1.4-2, read by
+//! columns, `<NULL>`s dropped), cyclically shifted `w̄(i) = w((i + N_ID^cell) mod
 //! M_quad)`, and written to the REGs that are neither PCFICH nor PHICH in the
 //! order "for each `k'` from 0, for each `l'` of the control region".
 
