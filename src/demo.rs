@@ -215,18 +215,15 @@ impl City {
             if self.cfg.sensors_off.contains(id) {
                 continue;
             }
-            let mut text = simulate::sensor_config(
+            // Each run gets a fresh state directory under the work dir.
+            let state = self.cfg.work_dir.join("sensor-state").join(id);
+            let text = simulate::sensor_config(
                 &self.world,
                 s,
                 dir,
+                &state,
                 &format!("mqtt://{broker}"),
                 self.cfg.realtime,
-            );
-            // Each run gets a fresh state directory under the work dir.
-            let state = self.cfg.work_dir.join("sensor-state").join(id);
-            text = text.replace(
-                &format!("data_dir = {:?}", dir.join("state").display().to_string()),
-                &format!("data_dir = {:?}", state.display().to_string()),
             );
             let cfg = towerwatch_sensor::config::RawConfig::from_toml(&text)
                 .and_then(|r| r.validate())
@@ -351,15 +348,9 @@ fn import_cells(data_dir: &Path, csv: &Path) -> anyhow::Result<usize> {
         bail!("{}: {:?}", csv.display(), imp.errors);
     }
     let store = towerwatch_collector::store::Store::open(data_dir)?;
-    let mut n = 0;
-    for c in &imp.cells {
-        if let Some(k) = towerwatch_collector::detect::global_key(c.rat, &c.cell) {
-            store.put_cell(&k, c)?;
-            n += 1;
-        }
-    }
-    store.flush()?;
-    Ok(n)
+    Ok(towerwatch_collector::opencellid::import(
+        &store, &imp.cells,
+    )?)
 }
 
 /// A minimal HTTP/1.0 GET on loopback: status code and body.

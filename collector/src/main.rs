@@ -4,7 +4,6 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use towerwatch_collector::config::RawConfig;
-use towerwatch_collector::detect::global_key;
 use towerwatch_collector::{opencellid, service, store::Store};
 
 #[derive(Debug, Parser)]
@@ -100,14 +99,7 @@ fn main() -> Result<()> {
             }
             let store = Store::open(&data_dir)
                 .with_context(|| format!("opening {}", data_dir.display()))?;
-            let mut n = 0;
-            for c in &imp.cells {
-                if let Some(k) = global_key(c.rat, &c.cell) {
-                    store.put_cell(&k, c)?;
-                    n += 1;
-                }
-            }
-            store.flush()?;
+            let n = opencellid::import(&store, &imp.cells)?;
             println!(
                 "imported {n} cells ({} other RATs skipped, {} bad lines)",
                 imp.skipped,

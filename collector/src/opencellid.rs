@@ -178,6 +178,23 @@ pub fn write(cells: &[KnownCell]) -> String {
     s
 }
 
+/// Stores `cells` as imported known cells (those with a global identity) and
+/// flushes; returns how many were stored.
+pub fn import(
+    store: &crate::store::Store,
+    cells: &[KnownCell],
+) -> Result<usize, crate::store::StoreError> {
+    let mut n = 0;
+    for c in cells {
+        if let Some(k) = crate::detect::global_key(c.rat, &c.cell) {
+            store.put_cell(&k, c)?;
+            n += 1;
+        }
+    }
+    store.flush()?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

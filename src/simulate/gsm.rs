@@ -23,13 +23,7 @@ pub const FRAME_S: f64 = FRAME_SYMBOLS as f64 / SYMBOL_RATE;
 const SPS: usize = 4;
 
 /// `n` samples at `rate` of `cell` from scenario second `t`.
-pub fn render(
-    cell: &SimCell,
-    t: f64,
-    rate: f64,
-    n: usize,
-    seed: u64,
-) -> Result<Vec<Complex32>, String> {
+pub fn render(cell: &SimCell, t: f64, rate: f64, n: usize) -> Result<Vec<Complex32>, String> {
     let g = cell.spec.gsm.as_ref().ok_or("no [gsm] settings")?;
     let si = super::gsm_si::system_information(cell)?;
     let fs = SYMBOL_RATE * SPS as f64;
@@ -57,7 +51,6 @@ pub fn render(
     let mut m = FrameModulator::new(SPS);
     let mut x = Vec::with_capacity(nframes * FRAME_SYMBOLS * SPS);
     m.modulate(&bursts, 1.0, &mut x);
-    let _ = seed;
     x.drain(..skip.min(x.len()));
     Ok(resample_to(x, fs, rate, n))
 }

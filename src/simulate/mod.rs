@@ -24,12 +24,11 @@ pub mod lte;
 pub mod lte_si;
 pub mod truth;
 
-use crate::scenario::propagation::{gaussian, noise_dbm, Link};
+use crate::scenario::propagation::{noise_dbm, Link};
 use crate::scenario::{ScanChannel, SimCell, SimSensor, World};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use towerwatch_dsp::iq::DataType;
-use towerwatch_dsp::lte::tx::channel::Rng;
+use towerwatch_dsp::lte::tx::channel::{add_awgn, Rng};
 use towerwatch_dsp::sigmf::{Capture, SigmfMeta};
 use towerwatch_dsp::Complex32;
 use towerwatch_models::Rat;
@@ -119,27 +118,26 @@ fn station_signal(
     };
     match cell.spec.rat {
         Rat::Lte => lte::render(world, cell, t, rate, n, seed).map_err(err),
-        Rat::Gsm => gsm::render(cell, t, rate, n, seed).map_err(err),
+        Rat::Gsm => gsm::render(cell, t, rate, n).map_err(err),
         Rat::Nr => Err(err("NR stations cannot be rendered".into())),
     }
 }
 
-/// Adds `x · gain · e^{j2π f n / rate}` delayed by `delay` samples into `acc`.
+/// Adds `x · gain · e^{j(2π f n / rate + φ0)}` into `acc` (no copy of `x`:
+/// each station's signal is shared by every sensor at the same rate).
 fn add_shifted(
     acc: &mut [Complex32],
     x: &[Complex32],
     gain: f32,
     f_hz: f64,
     rate: f64,
-    delay: usize,
     phase0: f64,
 ) {
     let step = 2.0 * std::f64::consts::PI * f_hz / rate;
     // Phasor recurrence, renormalised every block to stop amplitude drift.
     let mut ph = Complex32::from_polar(gain, phase0 as f32);
     let rot = Complex32::from_polar(1.0, step as f32);
-    for (i, a) in acc.iter_mut().enumerate().skip(delay) {
-        let Some(&v) = x.get(i - delay) else { break };
+    for (i, (a, &v)) in acc.iter_mut().zip(x).enumerate() {
         *a += v * ph;
         ph *= rot;
         if i % 1024 == 0 {
@@ -175,6 +173,11 @@ pub fn render(
         })
         .collect();
     let truth = Truth::new(world, &links);
+    let max_distance = links
+        .iter()
+        .flatten()
+        .map(|l| l.distance_m)
+        .fold(0.0, f64::max);
 
     let mut sensor_dirs = Vec::new();
     for s in &world.sensors {
@@ -230,7 +233,7 @@ pub fn render(
             // Each station once per rate (shared by every sensor at that rate).
             let mut signals: Vec<(f64, usize, Vec<Complex32>)> = Vec::new();
             for &rate in &rates {
-                let n = dwell_samples(world, ch.rat, rate) + max_delay(world, rate);
+                let n = dwell_samples(world, ch.rat, rate) + delay_samples(max_distance, rate);
                 for &c in &on_channel {
                     let cell = &world.cells[c];
                     if !cell.on_air(t) {
@@ -254,30 +257,22 @@ pub fn render(
                         cell.spec.power_dbm - link.loss_db() + s.gain_offset_db - s.full_scale_dbm;
                     let gain = 10f64.powf(rx_dbfs / 20.0) as f32;
                     let f_off = cell.spec.freq_offset_hz - s.ppm * 1e-6 * ch.freq_hz;
-                    let delay =
-                        (link.distance_m / crate::scenario::propagation::C * rate).round() as usize;
-                    // The recording starts `max_delay` into the station's signal.
-                    let skip = max_delay(world, rate) - delay.min(max_delay(world, rate));
+                    // The recording starts at the longest delay into each station's signal.
+                    let skip =
+                        delay_samples(max_distance, rate) - delay_samples(link.distance_m, rate);
                     add_shifted(
                         &mut acc,
                         &x[skip..],
                         gain,
                         f_off,
                         rate,
-                        0,
                         rng.uniform() * std::f64::consts::TAU,
                     );
                 }
                 // Thermal noise at the receiver's noise figure over the sampled band.
                 let noise_dbfs =
                     noise_dbm(rate, s.noise_figure_db) + s.gain_offset_db - s.full_scale_dbm;
-                let sigma = (10f64.powf(noise_dbfs / 10.0) / 2.0).sqrt();
-                for a in acc.iter_mut() {
-                    *a += Complex32::new(
-                        (gaussian(&mut rng) * sigma) as f32,
-                        (gaussian(&mut rng) * sigma) as f32,
-                    );
-                }
+                add_awgn(&mut acc, 10f64.powf(noise_dbfs / 10.0), &mut rng);
                 bytes_buf.clear();
                 s.datatype.encode_into(&acc, &mut bytes_buf);
                 let (path, w) = &mut files[si];
@@ -293,7 +288,7 @@ pub fn render(
             done += 1;
             progress(done, total);
         }
-        for (((path, mut w), meta), _) in files.into_iter().zip(metas).zip(&world.sensors) {
+        for ((path, mut w), meta) in files.into_iter().zip(metas) {
             w.flush().map_err(io(&path))?;
             let meta_path = path.with_extension("sigmf-meta");
             std::fs::write(&meta_path, meta.to_json()).map_err(io(&meta_path))?;
@@ -305,7 +300,14 @@ pub fn render(
         let p = dir.join("sensor.toml");
         std::fs::write(
             &p,
-            sensor_config(world, s, dir, "mqtt://127.0.0.1:1883", true),
+            sensor_config(
+                world,
+                s,
+                dir,
+                &dir.join("state"),
+                "mqtt://127.0.0.1:1883",
+                true,
+            ),
         )
         .map_err(io(&p))?;
     }
@@ -321,19 +323,9 @@ pub fn render(
     })
 }
 
-/// Longest propagation delay in the scenario at `rate`, samples (with margin).
-fn max_delay(world: &World, rate: f64) -> usize {
-    let mut d: f64 = 0.0;
-    for s in &world.sensors {
-        for c in &world.cells {
-            d = d.max(
-                (s.enu[0] - c.enu[0])
-                    .hypot(s.enu[1] - c.enu[1])
-                    .hypot(s.height_m - c.spec.height_m),
-            );
-        }
-    }
-    (d / crate::scenario::propagation::C * rate).ceil() as usize + 2
+/// Propagation delay over `distance_m` at `rate`, whole samples.
+fn delay_samples(distance_m: f64, rate: f64) -> usize {
+    (distance_m / crate::scenario::propagation::C * rate).round() as usize
 }
 
 /// A `towerwatch-sensor run` configuration replaying `dir` for sensor `s`.
@@ -341,6 +333,7 @@ pub fn sensor_config(
     world: &World,
     s: &SimSensor,
     dir: &Path,
+    state_dir: &Path,
     broker_url: &str,
     realtime: bool,
 ) -> String {
@@ -361,8 +354,7 @@ pub fn sensor_config(
         .to_string()
         .replace('\\', "\\\\")
         .replace('"', "\\\"");
-    let data = dir
-        .join("state")
+    let data = state_dir
         .display()
         .to_string()
         .replace('\\', "\\\\")
@@ -408,11 +400,6 @@ url = "{broker_url}"
         dl = world.scenario.scan.lte_dwell_ms,
         dg = world.scenario.scan.gsm_dwell_ms,
     )
-}
-
-/// Quantizes nothing: exposes the datatype list for the CLI help.
-pub fn datatypes() -> [DataType; 4] {
-    DataType::ALL
 }
 
 /// The channels, for the CLI summary.
