@@ -152,6 +152,12 @@ impl City {
             path_loss_exponent: Some(3.5),
             shadowing_db: Some(7.8),
             tiles: cfg.tiles.clone(),
+            // Unique per city: two collectors on one external broker must not
+            // take over each other's session.
+            client_id: Some(format!(
+                "towerwatch-demo-collector-{}",
+                cfg.http_listen.port()
+            )),
             ..Default::default()
         };
         let ccfg = raw.validate().context("collector configuration")?;
@@ -269,7 +275,7 @@ impl City {
     pub async fn alerts(&self) -> anyhow::Result<mpsc::Receiver<Suspect>> {
         let topic = Topic::alerts_filter(Some(&self.world.scenario.region));
         let mut o = rumqttc::MqttOptions::new(
-            format!("towerwatch-demo-{}", std::process::id()),
+            format!("towerwatch-demo-alerts-{}", self.cfg.http_listen.port()),
             self.cfg.broker().ip().to_string(),
             self.cfg.broker().port(),
         );
